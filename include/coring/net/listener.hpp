@@ -1,0 +1,87 @@
+// Listener: a bound, listening TCP socket whose accept() yields Streams.
+#pragma once
+
+#include <coroutine>
+#include <string_view>
+#include <utility>
+
+#include "coring/core/cancel.hpp"
+#include "coring/net/address.hpp"
+#include "coring/net/stream.hpp"
+#include "coring/result.hpp"
+
+namespace coring {
+namespace detail {
+struct ListenerState;
+struct ListenerOps;
+}  // namespace detail
+
+struct ListenOptions {
+  int backlog = 4096;
+  /// SO_REUSEPORT: several listeners (one per shard) on one address, the kernel spreads connections.
+  bool reuse_port = false;
+  /// Accepted sockets queued in user space before the listener stops taking
+  /// more from the kernel (the rest wait in the kernel's backlog).
+  uint32_t accept_queue = 256;
+};
+
+/// Awaiter of Listener::accept().
+class Listener;
+
+class [[nodiscard]] AcceptAwaiter : detail::Canceller {
+ public:
+  explicit AcceptAwaiter(detail::ListenerState* l) noexcept : l_(l) {}
+  AcceptAwaiter(AcceptAwaiter&& o) noexcept : l_(std::exchange(o.l_, nullptr)) {}
+  AcceptAwaiter(const AcceptAwaiter&) = delete;
+  ~AcceptAwaiter();
+
+  bool await_ready() noexcept;
+  template <class P>
+  bool await_suspend(std::coroutine_handle<P> h) {
+    return suspend(h, detail::cancel_state_of(h));
+  }
+  Result<Stream> await_resume() noexcept;
+
+ private:
+  friend struct detail::ListenerOps;
+  friend class Listener;
+  bool suspend(std::coroutine_handle<> h, detail::CancelState* cs);
+  detail::ListenerState* l_;
+  std::coroutine_handle<> waiter_;
+  detail::CancelState* cancel_ = nullptr;
+  bool waiting_ = false;
+  bool cancelled_ = false;
+};
+
+/// A listening socket owned by one shard. accept() never reports transient
+/// errors (EMFILE, ENFILE, ECONNABORTED...): the listener backs off and keeps
+/// serving; they are counted in the shard's statistics instead.
+class Listener {
+ public:
+  Listener() = default;
+  Listener(Listener&& o) noexcept : l_(std::exchange(o.l_, nullptr)) {}
+  Listener& operator=(Listener&& o) noexcept {
+    if (this != &o) {
+      close();
+      l_ = std::exchange(o.l_, nullptr);
+    }
+    return *this;
+  }
+  Listener(const Listener&) = delete;
+  Listener& operator=(const Listener&) = delete;
+  ~Listener() { close(); }
+
+  static Result<Listener> bind(const SocketAddress& addr, ListenOptions opts = {});
+  static Result<Listener> bind(std::string_view addr, ListenOptions opts = {});
+
+  /// The next connection. Cancellable.
+  AcceptAwaiter accept() noexcept { return AcceptAwaiter(l_); }
+  SocketAddress local_address() const;
+  void close() noexcept;
+  bool is_open() const noexcept { return l_ != nullptr; }
+
+ private:
+  detail::ListenerState* l_ = nullptr;
+};
+
+}  // namespace coring

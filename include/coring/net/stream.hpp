@@ -1,0 +1,132 @@
+// Stream: a connected TCP socket with recv from the shard's buffer pool and ordered sends.
+#pragma once
+
+#include <coroutine>
+#include <span>
+#include <string_view>
+#include <utility>
+
+#include "coring/core/cancel.hpp"
+#include "coring/core/task.hpp"
+#include "coring/detail/completion.hpp"
+#include "coring/net/address.hpp"
+#include "coring/net/buffer.hpp"
+#include "coring/result.hpp"
+
+namespace coring {
+namespace detail {
+struct Conn;
+struct StreamOps;
+}  // namespace detail
+
+/// Awaiter of Stream::recv(): the next bytes that arrived, an empty buffer at
+/// EOF, or an error. Never waits when data is already queued.
+class [[nodiscard]] RecvAwaiter : detail::Canceller {
+ public:
+  explicit RecvAwaiter(detail::Conn* c) noexcept : conn_(c) {}
+  RecvAwaiter(RecvAwaiter&& o) noexcept : conn_(std::exchange(o.conn_, nullptr)) {}
+  RecvAwaiter(const RecvAwaiter&) = delete;
+  ~RecvAwaiter();
+
+  bool await_ready() noexcept;
+  template <class P>
+  bool await_suspend(std::coroutine_handle<P> h) {
+    return suspend(h, detail::cancel_state_of(h));
+  }
+  Result<RecvBuffer> await_resume() noexcept;
+
+ private:
+  friend struct detail::StreamOps;
+  bool suspend(std::coroutine_handle<> h, detail::CancelState* cs);
+  detail::Conn* conn_;
+  std::coroutine_handle<> waiter_;
+  detail::CancelState* cancel_ = nullptr;
+  bool waiting_ = false;
+  bool cancelled_ = false;
+};
+
+/// Awaiter of Stream::send() / send_all(). Sends on one socket are serialised:
+/// while one is in flight the next waits its turn, so bytes never interleave.
+class [[nodiscard]] SendAwaiter : detail::Completion, detail::Canceller {
+ public:
+  SendAwaiter(detail::Conn* c, const std::byte* p, std::size_t n, bool all) noexcept
+      : conn_(c), data_(p), len_(n), all_(all) {}
+  SendAwaiter(SendAwaiter&& o) noexcept
+      : conn_(std::exchange(o.conn_, nullptr)), data_(o.data_), len_(o.len_), all_(o.all_) {}
+  SendAwaiter(const SendAwaiter&) = delete;
+  ~SendAwaiter();
+
+  bool await_ready() const noexcept { return len_ == 0; }
+  template <class P>
+  bool await_suspend(std::coroutine_handle<P> h) {
+    return suspend(h, detail::cancel_state_of(h));
+  }
+  /// Bytes sent: all of them for send_all, at least one for send; or an error.
+  Result<std::size_t> await_resume() noexcept;
+
+ private:
+  friend struct detail::StreamOps;
+  bool suspend(std::coroutine_handle<> h, detail::CancelState* cs);
+  detail::Conn* conn_;
+  const std::byte* data_;
+  std::size_t len_;
+  std::size_t done_ = 0;
+  bool all_;
+  uint8_t state_ = 0;  // see StreamOps
+  int32_t err_ = 0;
+  std::coroutine_handle<> waiter_;
+  detail::CancelState* cancel_ = nullptr;
+  SendAwaiter* next_ = nullptr;  // queue of sends waiting for the socket
+};
+
+enum class ShutdownHow { read = 0, write = 1, both = 2 };
+
+/// A connected TCP stream, owned by one shard. Move-only; destroying it closes
+/// the socket after cancelling whatever is in flight on it.
+class Stream {
+ public:
+  Stream() = default;
+  explicit Stream(detail::Conn* c) noexcept : conn_(c) {}
+  Stream(Stream&& o) noexcept : conn_(std::exchange(o.conn_, nullptr)) {}
+  Stream& operator=(Stream&& o) noexcept {
+    if (this != &o) {
+      close();
+      conn_ = std::exchange(o.conn_, nullptr);
+    }
+    return *this;
+  }
+  Stream(const Stream&) = delete;
+  Stream& operator=(const Stream&) = delete;
+  ~Stream() { close(); }
+
+  /// Connects to `addr` (non-blocking; cancellable; errors such as
+  /// `errc::connection_refused` come back as values).
+  static Task<Result<Stream>> connect(SocketAddress addr);
+  /// Wraps an already connected socket; the Stream takes ownership of `fd`.
+  static Result<Stream> adopt(int fd);
+
+  /// The next bytes received, lent from the shard's pool (see RecvBuffer).
+  RecvAwaiter recv() noexcept { return RecvAwaiter(conn_); }
+  /// One send; may be short (returns how many bytes went).
+  SendAwaiter send(std::span<const std::byte> b) noexcept { return {conn_, b.data(), b.size(), false}; }
+  /// Sends every byte (looping over short sends) or fails.
+  SendAwaiter send_all(std::span<const std::byte> b) noexcept { return {conn_, b.data(), b.size(), true}; }
+  SendAwaiter send_all(std::string_view s) noexcept {
+    return {conn_, reinterpret_cast<const std::byte*>(s.data()), s.size(), true};
+  }
+
+  /// Half-closes the connection (by default: no more sends; the peer sees EOF).
+  Result<void> shutdown(ShutdownHow how = ShutdownHow::write) noexcept;
+  /// Cancels in-flight operations (their tasks resume with operation_canceled)
+  /// and closes the socket. Idempotent.
+  void close() noexcept;
+
+  bool is_open() const noexcept { return conn_ != nullptr; }
+  int native_handle() const noexcept;
+  Result<SocketAddress> peer_address() const;
+
+ private:
+  detail::Conn* conn_ = nullptr;
+};
+
+}  // namespace coring

@@ -1,0 +1,62 @@
+// Driver: the one narrow boundary between the loop and the kernel, implemented by io_uring and epoll.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+
+#include "coring/detail/completion.hpp"
+#include "coring/net/address.hpp"
+#include "coring/runtime.hpp"
+
+namespace coring::detail {
+
+struct Conn;
+struct ListenerState;
+
+/// Everything above this interface (tasks, timers, streams) is backend-blind.
+/// Start functions return a result at once (>= 0 or -errno) when the operation
+/// completed synchronously, or kPending when the driver will call the
+/// Completion later, from wait().
+class Driver {
+ public:
+  virtual ~Driver() = default;
+  virtual Backend backend() const noexcept = 0;
+  virtual std::string describe() const = 0;
+
+  /// Submits what the loop produced since the last call (one syscall on
+  /// io_uring), waits up to `timeout_ns` (-1: no limit, 0: just poll) and
+  /// dispatches completions, resuming the tasks that wait on them.
+  virtual void wait(int64_t timeout_ns) = 0;
+
+  // --- streams ---
+  virtual void attach(Conn& c) = 0;
+  /// Ensures received data will reach `c`. Returns true when data, EOF or an
+  /// error was queued on `c` synchronously.
+  virtual bool recv_start(Conn& c) = 0;
+  virtual int32_t send(Conn& c, Completion& op, const std::byte* p, std::size_t n) = 0;
+  virtual int32_t connect(Conn& c, Completion& op, const SocketAddress& addr) = 0;
+  /// Cancels a started operation. Returns true if it is gone now (the caller
+  /// completes it); false if its completion (possibly -ECANCELED) will come.
+  virtual bool cancel(Conn* c, Completion& op) = 0;
+  /// The operation's owner is being destroyed: it must never be completed.
+  virtual void abandon(Conn* c, Completion& op) noexcept = 0;
+  /// Stops receiving and closes the socket; in-flight kernel work is cancelled.
+  virtual void close(Conn& c) noexcept = 0;
+  /// The connection's memory may be freed once the driver no longer refers to it.
+  virtual void release(Conn* c) noexcept = 0;
+
+  // --- listeners ---
+  virtual void listener_attach(ListenerState& l) = 0;
+  /// Ensures accepted sockets will reach `l`; true if one was queued synchronously.
+  virtual bool accept_start(ListenerState& l) = 0;
+  virtual void listener_close(ListenerState& l) noexcept = 0;
+  /// The listener's memory may be freed once the driver no longer refers to it.
+  virtual void release(ListenerState* l) noexcept = 0;
+
+  // --- misc ---
+  /// Completes `op` when `fd` is readable.
+  virtual int32_t poll_readable(int fd, Completion& op) = 0;
+};
+
+}  // namespace coring::detail

@@ -1,0 +1,48 @@
+// spawn: detached tasks linked into their shard's list until they end.
+#include "coring/core/spawn.hpp"
+
+#include <exception>
+
+#include "runtime/core/log.hpp"
+#include "runtime/core/loop.hpp"
+
+namespace coring {
+
+void spawn(Task<> task) {
+  auto h = task.release();
+  if (!h) return;
+  auto& p = h.promise();
+  p.detached = true;
+  p.self = h;
+  p.cancel = &p.own_cancel;
+  p.continuation = nullptr;
+  detail::Loop::current()->spawn(h, &p);
+}
+
+std::size_t spawned_count() noexcept {
+  auto* loop = detail::Loop::current();
+  return loop ? loop->spawned() : 0;
+}
+
+namespace detail {
+
+void SpawnLink::unlink() noexcept {
+  prev->next = next;
+  next->prev = prev;
+  prev = next = nullptr;
+  if (Loop* l = Loop::current()) l->spawn_unlinked();
+}
+
+void spawn_finished(SpawnLink*, std::exception_ptr error) noexcept {
+  if (!error) return;
+  try {
+    std::rethrow_exception(error);
+  } catch (const std::exception& e) {
+    log(LogLevel::error, "spawned task ended with an exception: {}", e.what());
+  } catch (...) {
+    log(LogLevel::error, "spawned task ended with an unknown exception");
+  }
+}
+
+}  // namespace detail
+}  // namespace coring

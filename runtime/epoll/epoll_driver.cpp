@@ -1,0 +1,288 @@
+// EpollDriver: edge-triggered readiness per socket; recv/send/accept/connect done here, on demand.
+#include "runtime/epoll/epoll_driver.hpp"
+
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <stdexcept>
+#include <system_error>
+#include <vector>
+
+#include "runtime/core/loop.hpp"
+#include "runtime/net/stream_ops.hpp"
+
+namespace coring::detail {
+namespace {
+
+// epoll_event.data carries a pointer whose low bits say what it points to.
+enum Tag : uintptr_t { kConn = 0, kListener = 1, kPoll = 2, kTagMask = 3 };
+
+uint64_t tagged(void* p, Tag t) { return reinterpret_cast<uintptr_t>(p) | t; }
+
+class EpollDriver final : public Driver {
+ public:
+  explicit EpollDriver(Loop& loop) : loop_(loop), events_(1024) {
+    epfd_ = ::epoll_create1(EPOLL_CLOEXEC);
+    if (epfd_ < 0) throw std::system_error(errno, std::generic_category(), "epoll_create1");
+  }
+  ~EpollDriver() override {
+    free_graveyard();
+    ::close(epfd_);
+  }
+
+  Backend backend() const noexcept override { return Backend::epoll; }
+  std::string describe() const override { return "epoll edge-triggered, lazy reads into a shared buffer pool"; }
+
+  void wait(int64_t timeout_ns) override {
+    timespec ts{}, *tsp = nullptr;
+    if (timeout_ns >= 0) {
+      ts.tv_sec = timeout_ns / 1'000'000'000;
+      ts.tv_nsec = timeout_ns % 1'000'000'000;
+      tsp = &ts;
+    }
+    ++loop_.stats.submit_syscalls;
+    int n = ::epoll_pwait2(epfd_, events_.data(), static_cast<int>(events_.size()), tsp, nullptr);
+    if (n < 0) n = 0;  // EINTR
+    loop_.stats.completions += static_cast<uint64_t>(n);
+    for (int i = 0; i < n; ++i) dispatch(events_[i]);
+    if (n == static_cast<int>(events_.size()) && events_.size() < 65536) events_.resize(events_.size() * 2);
+    resume_starved();
+    free_graveyard();
+  }
+
+  // ---- streams ----
+  void attach(Conn& c) override {
+    epoll_event ev{};
+    ev.events = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET;
+    ev.data.u64 = tagged(&c, kConn);
+    if (::epoll_ctl(epfd_, EPOLL_CTL_ADD, c.fd, &ev) < 0) c.error = -errno;
+  }
+
+  bool recv_start(Conn& c) override { return try_read(c); }
+
+  int32_t send(Conn& c, Completion& op, const std::byte* p, std::size_t n) override {
+    if (c.writable) {
+      for (;;) {
+        ++loop_.stats.ops_submitted;
+        ssize_t r = ::send(c.fd, p, n, MSG_NOSIGNAL);
+        if (r >= 0) return static_cast<int32_t>(r);
+        if (errno == EINTR) continue;
+        if (errno != EAGAIN) return -errno;
+        c.writable = false;
+        break;
+      }
+    }
+    c.write_waiter = &op;
+    return kPending;
+  }
+
+  int32_t connect(Conn& c, Completion& op, const SocketAddress& addr) override {
+    if (::connect(c.fd, addr.data(), addr.size()) == 0) return 0;
+    if (errno != EINPROGRESS) return -errno;
+    c.writable = false;
+    c.connecting = true;
+    c.write_waiter = &op;
+    return kPending;
+  }
+
+  bool cancel(Conn* c, Completion& op) override {
+    abandon(c, op);
+    return true;
+  }
+
+  void abandon(Conn* c, Completion& op) noexcept override {
+    if (c) {
+      if (c->write_waiter == &op) {
+        c->write_waiter = nullptr;
+        c->connecting = false;
+      }
+      return;
+    }
+    for (std::size_t i = 0; i < polls_.size(); ++i) {
+      if (polls_[i].op != &op) continue;
+      ::epoll_ctl(epfd_, EPOLL_CTL_DEL, polls_[i].fd, nullptr);
+      polls_[i] = polls_.back();
+      polls_.pop_back();
+      return;
+    }
+  }
+
+  void close(Conn& c) noexcept override {
+    c.write_waiter = nullptr;
+    ::close(c.fd);  // also leaves the epoll set
+    c.fd = -1;
+  }
+
+  void release(Conn* c) noexcept override {
+    c->starved_next = graveyard_;  // events of this batch may still name it
+    graveyard_ = c;
+  }
+
+  // ---- listeners ----
+  void listener_attach(ListenerState& l) override {
+    epoll_event ev{};
+    ev.events = EPOLLIN | EPOLLET;
+    ev.data.u64 = tagged(&l, kListener);
+    ::epoll_ctl(epfd_, EPOLL_CTL_ADD, l.fd, &ev);
+  }
+
+  bool accept_start(ListenerState& l) override {
+    while (l.readable && !l.closed && !l.backing_off) {
+      ++loop_.stats.ops_submitted;
+      int fd = ::accept4(l.fd, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
+      if (fd >= 0) {
+        l.queue.push(fd);
+        return true;
+      }
+      if (errno == EAGAIN) {
+        l.readable = false;
+        break;
+      }
+      if (errno != EINTR) ListenerOps::on_error(l, -errno);
+    }
+    return false;
+  }
+
+  void listener_close(ListenerState& l) noexcept override { ::close(l.fd); }
+  void release(ListenerState* l) noexcept override { dead_listeners_.push_back(l); }
+
+  int32_t poll_readable(int fd, Completion& op) override {
+    epoll_event ev{};
+    ev.events = EPOLLIN | EPOLLONESHOT;
+    ev.data.u64 = tagged(&op, kPoll);
+    if (::epoll_ctl(epfd_, EPOLL_CTL_ADD, fd, &ev) < 0 && (errno != EEXIST || ::epoll_ctl(epfd_, EPOLL_CTL_MOD, fd, &ev) < 0))
+      return -errno;
+    polls_.push_back({&op, fd});
+    return kPending;
+  }
+
+ private:
+  struct PollReg {
+    Completion* op;
+    int fd;
+  };
+
+  void dispatch(const epoll_event& ev) {
+    const uintptr_t bits = static_cast<uintptr_t>(ev.data.u64);
+    void* p = reinterpret_cast<void*>(bits & ~uintptr_t(kTagMask));
+    switch (bits & kTagMask) {
+      case kConn: on_conn(*static_cast<Conn*>(p), ev.events); break;
+      case kListener: on_listener(*static_cast<ListenerState*>(p)); break;
+      case kPoll: {
+        auto* op = static_cast<Completion*>(p);
+        abandon(nullptr, *op);
+        op->complete(op, 0);
+        break;
+      }
+    }
+  }
+
+  void on_conn(Conn& c, uint32_t events) {
+    if (c.closed) return;
+    if (events & (EPOLLRDHUP | EPOLLHUP | EPOLLERR)) c.peer_closed = true;
+    if (events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)) {
+      c.readable = true;
+      if (c.reader && try_read(c)) StreamOps::wake_reader(c);
+    }
+    if (c.closed) return;
+    if (events & (EPOLLOUT | EPOLLHUP | EPOLLERR)) {
+      c.writable = true;
+      if (Completion* op = c.write_waiter) {
+        c.write_waiter = nullptr;
+        if (c.connecting) {
+          c.connecting = false;
+          int err = 0;
+          socklen_t len = sizeof err;
+          ::getsockopt(c.fd, SOL_SOCKET, SO_ERROR, &err, &len);
+          op->complete(op, -err);
+        } else {
+          op->complete(op, -EAGAIN);  // the sender retries now that there is room
+        }
+      }
+    }
+  }
+
+  void on_listener(ListenerState& l) {
+    if (l.closed) return;
+    l.readable = true;
+    if (l.waiter && accept_start(l)) ListenerOps::wake(l);
+  }
+
+  // Reads one buffer's worth if the socket may have data. True when data,
+  // EOF or an error is now queued on the connection.
+  bool try_read(Conn& c) {
+    if (c.closed || !c.readable) return false;
+    BufferPool& pool = loop_.pool();
+    int id = pool.acquire();
+    if (id < 0) {
+      ++loop_.stats.buffer_exhausted;
+      if (!c.starved) {
+        c.starved = true;
+        ++c.refs;
+        starved_.push_back(&c);
+      }
+      return false;
+    }
+    for (;;) {
+      ++loop_.stats.ops_submitted;
+      ssize_t n = ::recv(c.fd, pool.addr(static_cast<uint16_t>(id)), pool.buffer_size(), 0);
+      if (n > 0) {
+        // A short read drained the socket: the next edge will tell us about
+        // more (unless the peer closed, whose EOF we must still read).
+        if (static_cast<uint32_t>(n) < pool.buffer_size() && !c.peer_closed) c.readable = false;
+        c.queue.push({static_cast<uint32_t>(n), static_cast<uint16_t>(id)});
+        return true;
+      }
+      pool.release(static_cast<uint16_t>(id));
+      if (n == 0) {
+        c.eof = true;
+        return true;
+      }
+      if (errno == EINTR) {
+        id = pool.acquire();
+        continue;
+      }
+      if (errno == EAGAIN) {
+        c.readable = false;
+        return false;
+      }
+      c.error = -errno;
+      return true;
+    }
+  }
+
+  void resume_starved() {
+    while (!starved_.empty() && loop_.pool().available() > 0) {
+      Conn* c = starved_.back();
+      starved_.pop_back();
+      c->starved = false;
+      if (c->reader && try_read(*c)) StreamOps::wake_reader(*c);
+      StreamOps::unref(c);
+    }
+  }
+
+  void free_graveyard() noexcept {
+    while (Conn* c = graveyard_) {
+      graveyard_ = c->starved_next;
+      delete c;
+    }
+    for (ListenerState* l : dead_listeners_) delete l;
+    dead_listeners_.clear();
+  }
+
+  Loop& loop_;
+  int epfd_;
+  std::vector<epoll_event> events_;
+  std::vector<PollReg> polls_;
+  std::vector<Conn*> starved_;
+  Conn* graveyard_ = nullptr;
+  std::vector<ListenerState*> dead_listeners_;
+};
+
+}  // namespace
+
+std::unique_ptr<Driver> make_epoll_driver(Loop& loop) { return std::make_unique<EpollDriver>(loop); }
+
+}  // namespace coring::detail

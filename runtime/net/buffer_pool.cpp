@@ -1,0 +1,48 @@
+// BufferPool: allocation of the pool mapping and hand-back of lent buffers.
+#include "runtime/net/buffer_pool.hpp"
+
+#include <sys/mman.h>
+
+#include <new>
+
+#include "coring/net/buffer.hpp"
+
+namespace coring::detail {
+
+BufferPool::BufferPool(uint32_t count, uint32_t size) : count_(count), size_(size) {
+  void* p = ::mmap(nullptr, bytes(), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (p == MAP_FAILED) throw std::bad_alloc();
+  base_ = static_cast<std::byte*>(p);
+  free_.reserve(count);
+  for (uint32_t i = count; i-- > 0;) free_.push_back(static_cast<uint16_t>(i));
+}
+
+BufferPool::~BufferPool() { ::munmap(base_, bytes()); }
+
+void BufferPool::use_ring(void* ring) noexcept {
+  ring_ = static_cast<BufRingEntry*>(ring);
+  mask_ = static_cast<uint16_t>(count_ - 1);
+  tail_ = 0;
+  free_.clear();
+  free_.shrink_to_fit();
+  for (uint32_t i = 0; i < count_; ++i) {
+    BufRingEntry* b = &ring_[i & mask_];
+    b->addr = reinterpret_cast<uint64_t>(addr(static_cast<uint16_t>(i)));
+    b->len = size_;
+    b->bid = static_cast<uint16_t>(i);
+  }
+  tail_ = static_cast<uint16_t>(count_);
+  __atomic_store_n(&ring_[0].resv, tail_, __ATOMIC_RELEASE);
+}
+
+void BufferPool::use_free_list() {
+  ring_ = nullptr;
+  in_use_ = 0;
+  free_.clear();
+  free_.reserve(count_);
+  for (uint32_t i = count_; i-- > 0;) free_.push_back(static_cast<uint16_t>(i));
+}
+
+void release_buffer(BufferPool* pool, uint16_t id) noexcept { pool->release(id); }
+
+}  // namespace coring::detail

@@ -1,0 +1,83 @@
+// BufferPool: a shard's receive buffers; on io_uring also the provided-buffer ring the kernel picks from.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <vector>
+
+namespace coring::detail {
+
+/// One entry of an io_uring provided-buffer ring (kernel ABI, struct
+/// io_uring_buf). The ring's tail overlays entry 0's `resv`. Spelled out here
+/// because <linux/io_uring.h>'s flexible-array macro shifts `bufs` by 8 bytes
+/// when compiled as C++.
+struct BufRingEntry {
+  uint64_t addr;
+  uint32_t len;
+  uint16_t bid;
+  uint16_t resv;
+};
+static_assert(sizeof(BufRingEntry) == 16);
+
+/// `count` buffers of `size` bytes in one anonymous mapping (touched only when
+/// used). In ring mode the kernel takes buffers from a provided-buffer ring
+/// and release() puts them back on its tail; otherwise (epoll) acquire() and
+/// release() use a LIFO free list, which keeps the hot buffers few.
+class BufferPool {
+ public:
+  BufferPool(uint32_t count, uint32_t size);
+  ~BufferPool();
+  BufferPool(const BufferPool&) = delete;
+  BufferPool& operator=(const BufferPool&) = delete;
+
+  std::byte* base() const noexcept { return base_; }
+  std::size_t bytes() const noexcept { return std::size_t(count_) * size_; }
+  uint32_t count() const noexcept { return count_; }
+  uint32_t buffer_size() const noexcept { return size_; }
+  std::byte* addr(uint16_t id) const noexcept { return base_ + std::size_t(id) * size_; }
+
+  /// Switches to ring mode: `ring` has `count()` entries; all buffers go in.
+  void use_ring(void* ring) noexcept;
+  /// Back to free-list mode (the ring could not be used).
+  void use_free_list();
+  bool ring_mode() const noexcept { return ring_ != nullptr; }
+  /// Ring mode: the kernel handed buffer `id` to us in a completion.
+  void taken() noexcept { ++in_use_; }
+  /// Free-list mode: a free buffer id, or -1 when the pool is exhausted.
+  int acquire() noexcept {
+    if (free_.empty()) return -1;
+    ++in_use_;
+    int id = free_.back();
+    free_.pop_back();
+    return id;
+  }
+  void release(uint16_t id) noexcept {
+    --in_use_;
+    if (ring_) {
+      BufRingEntry* b = &ring_[tail_ & mask_];
+      b->addr = reinterpret_cast<uint64_t>(addr(id));
+      b->len = size_;
+      b->bid = id;
+      ++tail_;
+      __atomic_store_n(&ring_[0].resv, tail_, __ATOMIC_RELEASE);
+    } else {
+      free_.push_back(id);
+    }
+  }
+  uint32_t in_use() const noexcept { return in_use_; }
+  uint32_t available() const noexcept { return count_ - in_use_; }
+  /// Enough buffers came back to resume receivers paused on exhaustion.
+  bool recovered() const noexcept { return available() >= count_ / 8; }
+
+ private:
+  std::byte* base_ = nullptr;
+  uint32_t count_;
+  uint32_t size_;
+  uint32_t in_use_ = 0;
+  BufRingEntry* ring_ = nullptr;
+  uint16_t tail_ = 0;
+  uint16_t mask_ = 0;
+  std::vector<uint16_t> free_;
+};
+
+}  // namespace coring::detail

@@ -1,0 +1,312 @@
+// Stream: recv and send awaiters, ordered sends, close, and their cancellation, on any backend.
+#include "coring/net/stream.hpp"
+
+#include <netinet/tcp.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+
+#include "runtime/core/loop.hpp"
+#include "runtime/net/stream_ops.hpp"
+
+namespace coring {
+using detail::Conn;
+using detail::Loop;
+using detail::StreamOps;
+
+// ---------- Conn lifetime ----------
+
+Conn* detail::StreamOps::make(Loop* loop, int fd) {
+  int one = 1;
+  ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+  auto* c = new Conn(loop, fd);
+  ++loop->stats.connections_open;
+  loop->driver().attach(*c);
+  return c;
+}
+
+void detail::StreamOps::unref(Conn* c) noexcept {
+  if (--c->refs == 0) c->loop->driver().release(c);
+}
+
+Result<Stream> Stream::adopt(int fd) {
+  Loop* loop = Loop::current();
+  if (!loop) return errc::operation_not_permitted;
+  return Stream(StreamOps::make(loop, fd));
+}
+
+int Stream::native_handle() const noexcept { return conn_ ? conn_->fd : -1; }
+
+Result<SocketAddress> Stream::peer_address() const {
+  if (!conn_ || conn_->closed) return errc::bad_file_descriptor;
+  sockaddr_storage ss{};
+  socklen_t len = sizeof ss;
+  if (::getpeername(conn_->fd, reinterpret_cast<sockaddr*>(&ss), &len) < 0) return errno_code(errno);
+  return SocketAddress::from(reinterpret_cast<sockaddr*>(&ss), len);
+}
+
+Result<void> Stream::shutdown(ShutdownHow how) noexcept {
+  if (!conn_ || conn_->closed) return errc::bad_file_descriptor;
+  if (::shutdown(conn_->fd, static_cast<int>(how)) < 0) return errno_code(errno);
+  return {};
+}
+
+void Stream::close() noexcept {
+  Conn* c = std::exchange(conn_, nullptr);
+  if (!c) return;
+  StreamOps::close(*c);
+  StreamOps::unref(c);
+}
+
+void detail::StreamOps::close(Conn& c) noexcept {
+  if (c.closed) return;
+  c.closed = true;
+  Loop* loop = c.loop;
+  --loop->stats.connections_open;
+  ++loop->stats.connections_closed;
+  // Queued data is dropped: its buffers go back to the pool now.
+  while (!c.queue.empty()) loop->pool().release(c.queue.pop().id);
+  // Sends: the one in flight is cancelled in the kernel; queued ones fail now.
+  if (SendAwaiter* head = c.send_head) {
+    if (head->state_ == kInFlight) {
+      if (loop->driver().cancel(&c, *head)) {
+        head->err_ = -ECANCELED;
+        head->state_ = kDone;
+        loop->schedule(head->waiter_);
+        pass_turn(c);
+      } else {
+        head->state_ = kCancelling;
+      }
+    }
+  }
+  loop->driver().close(c);
+  if (RecvAwaiter* r = std::exchange(c.reader, nullptr)) {
+    r->waiting_ = false;
+    loop->schedule(r->waiter_);
+  }
+}
+
+void detail::StreamOps::wake_reader(Conn& c) noexcept {
+  if (RecvAwaiter* r = c.reader) {
+    c.reader = nullptr;
+    r->waiting_ = false;
+    r->waiter_.resume();
+  }
+}
+
+// ---------- recv ----------
+
+RecvAwaiter::~RecvAwaiter() {
+  if (!conn_) return;
+  if (waiting_ && conn_->reader == this) conn_->reader = nullptr;
+  if (cancel_) cancel_->disarm(this);
+  if (waiter_) StreamOps::unref(conn_);
+}
+
+bool RecvAwaiter::await_ready() noexcept {
+  Conn* c = conn_;
+  return !c || !c->queue.empty() || c->eof || c->error || c->closed;
+}
+
+bool RecvAwaiter::suspend(std::coroutine_handle<> h, detail::CancelState* cs) {
+  Conn* c = conn_;
+  if (cs && cs->cancelled) {
+    cancelled_ = true;
+    return false;
+  }
+  if (c->reader) {  // another task of this stream is already receiving
+    cancelled_ = true;
+    return false;
+  }
+  if (c->loop->driver().recv_start(*c)) return false;
+  c->reader = this;
+  waiting_ = true;
+  waiter_ = h;
+  ++c->refs;
+  if (cs) {
+    cancel_ = cs;
+    cancel_fn = [](detail::Canceller* k) {
+      auto* a = static_cast<RecvAwaiter*>(k);
+      if (a->conn_->reader == a) a->conn_->reader = nullptr;
+      a->waiting_ = false;
+      a->cancelled_ = true;
+      a->conn_->loop->schedule(a->waiter_);
+    };
+    cs->arm(this);
+  }
+  return true;
+}
+
+Result<RecvBuffer> RecvAwaiter::await_resume() noexcept {
+  if (cancel_) {
+    cancel_->disarm(this);
+    cancel_ = nullptr;
+  }
+  Conn* c = conn_;
+  if (!c) return errc::bad_file_descriptor;
+  struct Unref {  // drops the reference taken while suspended, after the result is built
+    RecvAwaiter* a;
+    ~Unref() {
+      if (a->waiter_) {
+        a->waiter_ = {};
+        StreamOps::unref(a->conn_);
+      }
+    }
+  } unref{this};
+  if (cancelled_) return errc::operation_canceled;
+  if (!c->queue.empty()) {
+    detail::RecvItem it = c->queue.pop();
+    detail::BufferPool& pool = c->loop->pool();
+    return RecvBuffer(&pool, it.id, pool.addr(it.id), it.len);
+  }
+  if (c->closed) return errc::operation_canceled;
+  if (c->error) return errno_code(c->error);
+  return RecvBuffer{};  // EOF
+}
+
+// ---------- send ----------
+
+SendAwaiter::~SendAwaiter() {
+  Conn* c = conn_;
+  if (!c || !waiter_) return;
+  if (cancel_) cancel_->disarm(this);
+  if (state_ == StreamOps::kQueued) {
+    StreamOps::remove_queued(*c, *this);
+  } else if (state_ == StreamOps::kInFlight || state_ == StreamOps::kCancelling) {
+    c->loop->driver().abandon(c, *this);
+    StreamOps::pass_turn(*c);
+  }
+  StreamOps::unref(c);
+}
+
+bool detail::StreamOps::send_start(SendAwaiter& a) {
+  Conn* c = a.conn_;
+  Driver& d = c->loop->driver();
+  for (;;) {
+    if (c->closed) {
+      a.err_ = -ECANCELED;
+      break;
+    }
+    int32_t r = d.send(*c, a, a.data_ + a.done_, a.len_ - a.done_);
+    if (r == detail::kPending) {
+      a.state_ = kInFlight;
+      return true;
+    }
+    if (r < 0) {
+      a.err_ = r;
+      break;
+    }
+    a.done_ += static_cast<std::size_t>(r);
+    if (!a.all_ || a.done_ == a.len_) break;
+  }
+  a.state_ = kDone;
+  return false;
+}
+
+void detail::StreamOps::send_complete(Completion* op, int32_t res) {
+  auto* a = static_cast<SendAwaiter*>(op);
+  if (res == -EAGAIN && a->state_ == kInFlight) {  // socket writable again (epoll) or a spurious retry
+    if (send_start(*a)) return;
+    res = 0;
+  }
+  if (res < 0) {
+    a->err_ = res;
+  } else {
+    a->done_ += static_cast<std::size_t>(res);
+    if (a->state_ == kInFlight && a->all_ && a->done_ < a->len_ && send_start(*a)) return;
+  }
+  a->state_ = kDone;
+  pass_turn(*a->conn_);
+  a->waiter_.resume();
+}
+
+// The head send finished: start the next queued one (which may finish at once on epoll).
+void detail::StreamOps::pass_turn(Conn& c) noexcept {
+  SendAwaiter* head = c.send_head;
+  c.send_head = head ? head->next_ : nullptr;
+  if (!c.send_head) c.send_tail = nullptr;
+  while (SendAwaiter* n = c.send_head) {
+    if (n->state_ == kQueued && send_start(*n)) return;
+    n->state_ = kDone;
+    c.send_head = n->next_;
+    if (!c.send_head) c.send_tail = nullptr;
+    c.loop->schedule(n->waiter_);
+  }
+}
+
+void detail::StreamOps::remove_queued(Conn& c, SendAwaiter& a) noexcept {
+  SendAwaiter* prev = nullptr;
+  for (SendAwaiter* p = c.send_head; p; prev = p, p = p->next_) {
+    if (p != &a) continue;
+    if (prev) prev->next_ = p->next_;
+    else c.send_head = p->next_;
+    if (c.send_tail == p) c.send_tail = prev;
+    return;
+  }
+}
+
+bool SendAwaiter::suspend(std::coroutine_handle<> h, detail::CancelState* cs) {
+  Conn* c = conn_;
+  if (!c || c->closed) {
+    err_ = -EBADF;
+    return false;
+  }
+  if (cs && cs->cancelled) {
+    err_ = -ECANCELED;
+    return false;
+  }
+  complete = &StreamOps::send_complete;
+  if (c->send_head) {  // another send is in flight: wait for our turn
+    c->send_tail->next_ = this;
+    c->send_tail = this;
+    state_ = StreamOps::kQueued;
+  } else {
+    c->send_head = c->send_tail = this;
+    if (!StreamOps::send_start(*this)) {
+      c->send_head = c->send_tail = nullptr;
+      return false;
+    }
+  }
+  waiter_ = h;
+  ++c->refs;
+  if (cs) {
+    cancel_ = cs;
+    cancel_fn = [](detail::Canceller* k) {
+      auto* a = static_cast<SendAwaiter*>(k);
+      Conn& conn = *a->conn_;
+      if (a->state_ == StreamOps::kQueued) {
+        StreamOps::remove_queued(conn, *a);
+      } else if (a->state_ == StreamOps::kInFlight) {
+        if (!conn.loop->driver().cancel(&conn, *a)) {
+          a->state_ = StreamOps::kCancelling;  // the kernel's completion will resume us
+          return;
+        }
+        StreamOps::pass_turn(conn);
+      } else {
+        return;
+      }
+      a->err_ = -ECANCELED;
+      a->state_ = StreamOps::kDone;
+      conn.loop->schedule(a->waiter_);
+    };
+    cs->arm(this);
+  }
+  return true;
+}
+
+Result<std::size_t> SendAwaiter::await_resume() noexcept {
+  if (cancel_) {
+    cancel_->disarm(this);
+    cancel_ = nullptr;
+  }
+  if (waiter_) {
+    waiter_ = {};
+    StreamOps::unref(conn_);
+  }
+  if (len_ == 0) return std::size_t{0};
+  if (err_ && (all_ || done_ == 0)) return errno_code(err_);
+  return done_;
+}
+
+}  // namespace coring

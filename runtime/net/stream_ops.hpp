@@ -1,0 +1,34 @@
+// StreamOps: backend-independent logic of Stream operations, called by awaiters and drivers.
+#pragma once
+
+#include "runtime/net/conn.hpp"
+
+namespace coring::detail {
+
+struct StreamOps {
+  enum SendState : uint8_t { kIdle = 0, kQueued = 1, kInFlight = 2, kCancelling = 3, kDone = 4 };
+
+  /// A driver queued data, EOF or an error on `c`: resume its reader if any.
+  static void wake_reader(Conn& c) noexcept;
+  /// The driver completed `op` (a SendAwaiter) with `res`.
+  static void send_complete(Completion* op, int32_t res);
+  /// Marks `c` closed, closes the socket and wakes or cancels every waiter.
+  static void close(Conn& c) noexcept;
+  static void unref(Conn* c) noexcept;
+  static Conn* make(Loop* loop, int fd);
+
+ private:
+  friend class coring::SendAwaiter;
+  static bool send_start(SendAwaiter& a);
+  static void pass_turn(Conn& c) noexcept;
+  static void remove_queued(Conn& c, SendAwaiter& a) noexcept;
+};
+
+struct ListenerOps {
+  /// A driver queued an accepted fd (or the listener closed): resume its waiter.
+  static void wake(ListenerState& l) noexcept;
+  /// Accept failed with -errno `res`; transient resource errors start a back-off.
+  static void on_error(ListenerState& l, int32_t res) noexcept;
+};
+
+}  // namespace coring::detail

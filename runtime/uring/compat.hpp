@@ -1,0 +1,27 @@
+// Constants and helpers that liburing 2.3's headers lack, for features of newer kernels.
+#pragma once
+
+#include <liburing.h>
+
+#ifndef IORING_SETUP_SINGLE_ISSUER
+#define IORING_SETUP_SINGLE_ISSUER (1U << 12)
+#endif
+#ifndef IORING_SETUP_DEFER_TASKRUN
+#define IORING_SETUP_DEFER_TASKRUN (1U << 13)
+#endif
+#ifndef IORING_SETUP_COOP_TASKRUN
+#define IORING_SETUP_COOP_TASKRUN (1U << 8)
+#endif
+#ifndef IORING_SETUP_SUBMIT_ALL
+#define IORING_SETUP_SUBMIT_ALL (1U << 7)
+#endif
+#ifndef IORING_FEAT_CQE_SKIP
+#define IORING_FEAT_CQE_SKIP (1U << 11)
+#endif
+
+namespace coring::detail::uring {
+
+/// sqe->buf_group (io_uring_sqe_set_buf_group arrived in liburing 2.4).
+inline void set_buf_group(io_uring_sqe* sqe, uint16_t bgid) noexcept { sqe->buf_group = bgid; }
+
+}  // namespace coring::detail::uring

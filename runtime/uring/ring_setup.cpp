@@ -1,0 +1,138 @@
+// Ring set-up with graceful degradation, buffer-ring registration and the start-up self-test.
+#include "runtime/uring/ring_setup.hpp"
+
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cstring>
+
+namespace coring::detail::uring {
+
+int setup_ring(io_uring& ring, unsigned sq_entries, unsigned cq_entries, RingSetup& out, std::string& why) {
+  // From the best set (kernel 6.1+) down to the plain ring; EINVAL means "flag unknown".
+  const unsigned attempts[] = {
+      IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN | IORING_SETUP_SUBMIT_ALL,
+      IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_COOP_TASKRUN | IORING_SETUP_SUBMIT_ALL,
+      IORING_SETUP_COOP_TASKRUN | IORING_SETUP_SUBMIT_ALL,
+      IORING_SETUP_SUBMIT_ALL,
+      0,
+  };
+  int r = -EINVAL;
+  for (unsigned flags : attempts) {
+    io_uring_params p{};
+    p.flags = flags | IORING_SETUP_CQSIZE;
+    p.cq_entries = cq_entries;
+    r = io_uring_queue_init_params(sq_entries, &ring, &p);
+    if (r == 0) {
+      out.flags = p.flags;
+      out.features = p.features;
+      break;
+    }
+    if (r != -EINVAL) break;
+  }
+  if (r < 0) {
+    why = std::string("io_uring_setup failed: ") + std::strerror(-r);
+    if (r == -EPERM)
+      why += " (blocked by a seccomp profile, e.g. Docker's default, or by sysctl kernel.io_uring_disabled)";
+    else if (r == -ENOSYS)
+      why += " (kernel built without io_uring, or a sandbox such as gVisor)";
+    else if (r == -ENOMEM)
+      why += " (RLIMIT_MEMLOCK too low for the rings; raise LimitMEMLOCK)";
+    return r;
+  }
+  out.registered_fd = io_uring_register_ring_fd(&ring) == 1;
+  return 0;
+}
+
+io_uring_buf_ring* register_buf_ring(io_uring& ring, unsigned entries, uint16_t bgid, std::string& why) {
+  const std::size_t bytes = std::size_t(entries) * sizeof(io_uring_buf);
+  void* mem = ::mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (mem == MAP_FAILED) {
+    why = "cannot map the buffer ring";
+    return nullptr;
+  }
+  auto* br = static_cast<io_uring_buf_ring*>(mem);
+  io_uring_buf_reg reg{};
+  reg.ring_addr = reinterpret_cast<uint64_t>(br);
+  reg.ring_entries = entries;
+  reg.bgid = bgid;
+  int r = io_uring_register_buf_ring(&ring, &reg, 0);
+  if (r < 0) {
+    ::munmap(mem, bytes);
+    why = std::string("provided buffer rings unavailable (need Linux 5.19): ") + std::strerror(-r);
+    return nullptr;
+  }
+  io_uring_buf_ring_init(br);
+  return br;
+}
+
+void free_buf_ring(io_uring_buf_ring* br, unsigned entries) noexcept {
+  if (br) ::munmap(br, std::size_t(entries) * sizeof(io_uring_buf));
+}
+
+bool self_test_multishot_recv(io_uring& ring, uint16_t bgid, std::string& why, void (*recycle)(void*, uint16_t),
+                              void* ctx) {
+  int sv[2];
+  if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0) return true;  // cannot test: assume fine
+  io_uring_sqe* sqe = io_uring_get_sqe(&ring);
+  io_uring_prep_recv_multishot(sqe, sv[0], nullptr, 0, 0);
+  sqe->flags |= IOSQE_BUFFER_SELECT;
+  set_buf_group(sqe, bgid);
+  io_uring_sqe_set_data64(sqe, 1);
+  (void)!::write(sv[1], "x", 1);
+  io_uring_submit_and_wait(&ring, 1);
+  bool ok = false;
+  int res = 0;
+  io_uring_cqe* cqe;
+  while (io_uring_peek_cqe(&ring, &cqe) == 0) {
+    if (cqe->user_data == 1) {
+      res = cqe->res;
+      if (cqe->flags & IORING_CQE_F_BUFFER) recycle(ctx, static_cast<uint16_t>(cqe->flags >> IORING_CQE_BUFFER_SHIFT));
+      if (cqe->res == 1 && (cqe->flags & IORING_CQE_F_MORE)) ok = true;
+    }
+    io_uring_cqe_seen(&ring, cqe);
+  }
+  // Tear the test down: cancel the multishot and wait for its final completion.
+  sqe = io_uring_get_sqe(&ring);
+  io_uring_prep_cancel64(sqe, 1, 0);
+  io_uring_sqe_set_data64(sqe, 2);
+  ::close(sv[1]);
+  for (int seen = 0; seen < 8;) {
+    if (io_uring_submit_and_wait(&ring, 1) < 0) break;
+    bool final_seen = false;
+    while (io_uring_peek_cqe(&ring, &cqe) == 0) {
+      if (cqe->user_data == 1) {
+        if (cqe->flags & IORING_CQE_F_BUFFER)
+          recycle(ctx, static_cast<uint16_t>(cqe->flags >> IORING_CQE_BUFFER_SHIFT));
+        if (!(cqe->flags & IORING_CQE_F_MORE)) final_seen = true;
+      }
+      io_uring_cqe_seen(&ring, cqe);
+      ++seen;
+    }
+    if (final_seen || !ok) break;
+  }
+  ::close(sv[0]);
+  if (!ok) why = "multishot recv with provided buffers failed (need Linux 6.0): res " + std::to_string(res);
+  return ok;
+}
+
+std::string describe_flags(const RingSetup& s) {
+  std::string r;
+  auto add = [&](bool on, const char* name) {
+    if (!on) return;
+    if (!r.empty()) r += ' ';
+    r += name;
+  };
+  add(s.flags & IORING_SETUP_SINGLE_ISSUER, "single_issuer");
+  add(s.flags & IORING_SETUP_DEFER_TASKRUN, "defer_taskrun");
+  add(s.flags & IORING_SETUP_COOP_TASKRUN, "coop_taskrun");
+  add(s.flags & IORING_SETUP_SUBMIT_ALL, "submit_all");
+  add(s.features & IORING_FEAT_EXT_ARG, "ext_arg");
+  add(s.features & IORING_FEAT_CQE_SKIP, "cqe_skip");
+  add(s.registered_fd, "registered_ring_fd");
+  add(true, "buf_ring multishot_accept multishot_recv");
+  return r;
+}
+
+}  // namespace coring::detail::uring

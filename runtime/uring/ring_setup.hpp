@@ -1,0 +1,32 @@
+// Ring set-up: the strongest flag set the kernel accepts, and the probes that decide if io_uring is usable.
+#pragma once
+
+#include <string>
+
+#include "runtime/uring/compat.hpp"
+
+namespace coring::detail::uring {
+
+struct RingSetup {
+  unsigned flags = 0;     ///< IORING_SETUP_* actually in use
+  unsigned features = 0;  ///< IORING_FEAT_* the kernel reported
+  bool registered_fd = false;
+};
+
+/// Initialises `ring`, dropping optional flags on EINVAL (older kernels).
+/// Returns 0 or -errno; on failure `why` says what the caller should log.
+int setup_ring(io_uring& ring, unsigned sq_entries, unsigned cq_entries, RingSetup& out, std::string& why);
+
+/// Registers a provided-buffer ring of `entries` entries (power of two) for
+/// group `bgid`. Returns the ring memory, or null with `why` set.
+io_uring_buf_ring* register_buf_ring(io_uring& ring, unsigned entries, uint16_t bgid, std::string& why);
+void free_buf_ring(io_uring_buf_ring* br, unsigned entries) noexcept;
+
+/// Checks that multishot recv with provided buffers works (Linux 6.0+) on a
+/// socketpair. `recycle` gives the consumed buffer id back.
+bool self_test_multishot_recv(io_uring& ring, uint16_t bgid, std::string& why, void (*recycle)(void*, uint16_t),
+                              void* ctx);
+
+std::string describe_flags(const RingSetup& s);
+
+}  // namespace coring::detail::uring

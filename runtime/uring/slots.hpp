@@ -1,0 +1,53 @@
+// SlotPool: stable records that identify in-flight SQEs; they outlive awaiters that are destroyed early.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+namespace coring::detail::uring {
+
+/// What a CQE's user_data points to. A slot is freed only by its final CQE,
+/// so the kernel never names freed memory; an owner that goes away first
+/// clears `target` (the operation is then "ignored": its CQEs are absorbed).
+struct Slot {
+  enum Kind : uint8_t { kOp, kRecv, kAccept };
+  Kind kind;
+  void* target;  // Completion* (kOp), Conn* (kRecv), ListenerState* (kAccept); null when orphaned
+  Slot* next_free;
+};
+
+class SlotPool {
+ public:
+  Slot* get(Slot::Kind kind, void* target) {
+    if (!free_) grow();
+    Slot* s = free_;
+    free_ = s->next_free;
+    s->kind = kind;
+    s->target = target;
+    ++live_;
+    return s;
+  }
+  void put(Slot* s) noexcept {
+    s->next_free = free_;
+    free_ = s;
+    --live_;
+  }
+  std::size_t live() const noexcept { return live_; }
+
+ private:
+  void grow() {
+    constexpr std::size_t kChunk = 1024;
+    chunks_.push_back(std::make_unique<Slot[]>(kChunk));
+    Slot* c = chunks_.back().get();
+    for (std::size_t i = 0; i < kChunk; ++i) {
+      c[i].next_free = free_;
+      free_ = &c[i];
+    }
+  }
+  std::vector<std::unique_ptr<Slot[]>> chunks_;
+  Slot* free_ = nullptr;
+  std::size_t live_ = 0;
+};
+
+}  // namespace coring::detail::uring

@@ -1,0 +1,312 @@
+// UringDriver: one ring per shard; multishot accept/recv on a provided-buffer ring, one submit per turn.
+#include "runtime/uring/uring_driver.hpp"
+
+#include <poll.h>
+#include <unistd.h>
+
+#include <vector>
+
+#include "runtime/core/loop.hpp"
+#include "runtime/net/stream_ops.hpp"
+#include "runtime/uring/ring_setup.hpp"
+#include "runtime/uring/slots.hpp"
+
+namespace coring::detail {
+namespace {
+
+using uring::Slot;
+constexpr uint16_t kBufferGroup = 0;
+
+class UringDriver final : public Driver {
+ public:
+  explicit UringDriver(Loop& loop) : loop_(loop), pool_(loop.pool()) {}
+  ~UringDriver() override {
+    if (ring_ok_) io_uring_queue_exit(&ring_);
+    uring::free_buf_ring(buf_ring_, pool_.count());
+  }
+
+  bool init(std::string& why) {
+    const RuntimeOptions& o = loop_.options();
+    if (uring::setup_ring(ring_, o.sq_entries, o.cq_entries, setup_, why) < 0) return false;
+    ring_ok_ = true;
+    buf_ring_ = uring::register_buf_ring(ring_, pool_.count(), kBufferGroup, why);
+    if (!buf_ring_) return false;
+    pool_.use_ring(buf_ring_);
+    auto recycle = [](void* ctx, uint16_t id) {
+      auto* p = static_cast<BufferPool*>(ctx);
+      p->taken();
+      p->release(id);
+    };
+    if (!uring::self_test_multishot_recv(ring_, kBufferGroup, why, recycle, &pool_)) return false;
+    skip_success_ = (setup_.features & IORING_FEAT_CQE_SKIP) != 0;
+    return true;
+  }
+
+  Backend backend() const noexcept override { return Backend::uring; }
+  std::string describe() const override { return uring::describe_flags(setup_); }
+
+  void wait(int64_t timeout_ns) override {
+    if (overflowed_) timeout_ns = 0;
+    ++loop_.stats.submit_syscalls;
+    if (timeout_ns == 0) {
+      io_uring_submit_and_get_events(&ring_);
+    } else if (timeout_ns < 0) {
+      io_uring_submit_and_wait(&ring_, 1);
+    } else {
+      __kernel_timespec ts{timeout_ns / 1'000'000'000, timeout_ns % 1'000'000'000};
+      io_uring_cqe* cqe = nullptr;
+      io_uring_submit_and_wait_timeout(&ring_, &cqe, 1, &ts, nullptr);
+    }
+    reap();
+    overflowed_ = io_uring_cq_has_overflow(&ring_);
+    if (overflowed_) ++loop_.stats.cq_overflows;
+    if (!starved_.empty() && pool_.recovered()) resume_starved();
+  }
+
+  // ---- streams ----
+  void attach(Conn&) override {}
+
+  bool recv_start(Conn& c) override {
+    if (!c.armed && !c.starved && !c.closed && !c.eof && !c.error) arm_recv(c);
+    return false;
+  }
+
+  int32_t send(Conn& c, Completion& op, const std::byte* p, std::size_t n) override {
+    Slot* s = slots_.get(Slot::kOp, &op);
+    op.slot = s;
+    io_uring_sqe* sqe = sqe_for(s);
+    io_uring_prep_send(sqe, c.fd, p, n, MSG_NOSIGNAL);
+    return kPending;
+  }
+
+  int32_t connect(Conn& c, Completion& op, const SocketAddress& addr) override {
+    Slot* s = slots_.get(Slot::kOp, &op);
+    op.slot = s;
+    io_uring_prep_connect(sqe_for(s), c.fd, addr.data(), addr.size());
+    return kPending;
+  }
+
+  bool cancel(Conn*, Completion& op) override {
+    if (auto* s = static_cast<Slot*>(op.slot)) cancel_slot(s);
+    return false;  // its CQE (-ECANCELED, or the result if it won the race) will come
+  }
+
+  void abandon(Conn*, Completion& op) noexcept override {
+    if (auto* s = static_cast<Slot*>(std::exchange(op.slot, nullptr))) {
+      s->target = nullptr;
+      cancel_slot(s);
+    }
+  }
+
+  void close(Conn& c) noexcept override {
+    if (auto* s = static_cast<Slot*>(std::exchange(c.recv_slot, nullptr))) {
+      s->target = nullptr;  // buffers it still delivers go straight back to the ring
+      cancel_slot(s);
+    }
+    c.armed = false;
+    // Queued after the cancels, so the kernel drops its requests first.
+    io_uring_sqe* sqe = sqe_for(nullptr);
+    io_uring_prep_close(sqe, c.fd);
+    skip_cqe_on_success(sqe);
+    c.fd = -1;
+  }
+
+  void release(Conn* c) noexcept override { delete c; }
+
+  // ---- listeners ----
+  void listener_attach(ListenerState&) override {}
+
+  bool accept_start(ListenerState& l) override {
+    if (!l.armed && !l.closed && !l.backing_off) arm_accept(l);
+    return false;
+  }
+
+  void listener_close(ListenerState& l) noexcept override {
+    if (auto* s = static_cast<Slot*>(std::exchange(l.accept_slot, nullptr))) {
+      s->target = nullptr;
+      cancel_slot(s);
+    }
+    l.armed = false;
+    io_uring_sqe* sqe = sqe_for(nullptr);
+    io_uring_prep_close(sqe, l.fd);
+    skip_cqe_on_success(sqe);
+  }
+
+  void release(ListenerState* l) noexcept override { delete l; }
+
+  int32_t poll_readable(int fd, Completion& op) override {
+    Slot* s = slots_.get(Slot::kOp, &op);
+    op.slot = s;
+    io_uring_prep_poll_add(sqe_for(s), fd, POLLIN);
+    return kPending;
+  }
+
+ private:
+  // An SQE whose CQE goes to `s` (null: nobody waits; success is not even posted).
+  io_uring_sqe* sqe_for(Slot* s) {
+    io_uring_sqe* sqe = io_uring_get_sqe(&ring_);
+    if (!sqe) {  // SQ full within one turn: flush early
+      io_uring_submit(&ring_);
+      ++loop_.stats.submit_syscalls;
+      sqe = io_uring_get_sqe(&ring_);
+    }
+    ++loop_.stats.ops_submitted;
+    io_uring_sqe_set_data(sqe, s);
+    return sqe;
+  }
+  void skip_cqe_on_success(io_uring_sqe* sqe) noexcept {
+    if (skip_success_) sqe->flags |= IOSQE_CQE_SKIP_SUCCESS;
+  }
+  void cancel_slot(Slot* s) {
+    io_uring_sqe* sqe = sqe_for(nullptr);
+    io_uring_prep_cancel64(sqe, reinterpret_cast<uint64_t>(s), 0);
+    skip_cqe_on_success(sqe);
+  }
+
+  void arm_recv(Conn& c) {
+    Slot* s = slots_.get(Slot::kRecv, &c);
+    io_uring_sqe* sqe = sqe_for(s);
+    io_uring_prep_recv_multishot(sqe, c.fd, nullptr, 0, 0);
+    sqe->flags |= IOSQE_BUFFER_SELECT;
+    uring::set_buf_group(sqe, kBufferGroup);
+    c.recv_slot = s;
+    c.armed = true;
+  }
+
+  void arm_accept(ListenerState& l) {
+    Slot* s = slots_.get(Slot::kAccept, &l);
+    io_uring_prep_multishot_accept(sqe_for(s), l.fd, nullptr, nullptr, SOCK_CLOEXEC);
+    l.accept_slot = s;
+    l.armed = true;
+  }
+
+  void reap() {
+    unsigned head, n = 0;
+    io_uring_cqe* cqe;
+    io_uring_for_each_cqe(&ring_, head, cqe) {
+      ++n;
+      if (cqe->user_data) dispatch(static_cast<Slot*>(io_uring_cqe_get_data(cqe)), cqe->res, cqe->flags);
+    }
+    io_uring_cq_advance(&ring_, n);
+    loop_.stats.completions += n;
+  }
+
+  void dispatch(Slot* s, int32_t res, uint32_t flags) {
+    switch (s->kind) {
+      case Slot::kOp: {
+        auto* op = static_cast<Completion*>(s->target);
+        slots_.put(s);
+        if (op) {
+          op->slot = nullptr;
+          op->complete(op, res);
+        }
+        break;
+      }
+      case Slot::kRecv: on_recv(s, res, flags); break;
+      case Slot::kAccept: on_accept(s, res, flags); break;
+    }
+  }
+
+  void on_recv(Slot* s, int32_t res, uint32_t flags) {
+    const bool more = flags & IORING_CQE_F_MORE;
+    auto* c = static_cast<Conn*>(s->target);
+    if (flags & IORING_CQE_F_BUFFER) pool_.taken();
+    const auto id = static_cast<uint16_t>(flags >> IORING_CQE_BUFFER_SHIFT);
+    if (!c) {  // owner closed: absorb
+      if (flags & IORING_CQE_F_BUFFER) pool_.release(id);
+      if (!more) slots_.put(s);
+      return;
+    }
+    if (res > 0) {
+      c->queue.push({static_cast<uint32_t>(res), id});
+      // The connection's share of the pool is used up: stop receiving for it
+      // until the task consumes; the peer is held back by TCP flow control.
+      if (more && !c->pausing && c->queue.size() >= loop_.options().buffers_per_connection) {
+        c->pausing = true;
+        ++loop_.stats.recv_paused;
+        cancel_slot(s);
+      }
+    } else if (res == 0) {
+      c->eof = true;
+    } else if (res == -ENOBUFS) {
+      ++loop_.stats.buffer_exhausted;  // backpressure, not an error: resume when buffers return
+      if (!c->starved) {
+        c->starved = true;
+        ++c->refs;
+        starved_.push_back(c);
+      }
+    } else if (res != -ECANCELED) {
+      c->error = res;
+    }
+    if (!more) {
+      slots_.put(s);
+      c->recv_slot = nullptr;
+      c->armed = false;
+      c->pausing = false;
+      if (c->reader && c->queue.empty()) recv_start(*c);
+    }
+    if (c->reader && (!c->queue.empty() || c->eof || c->error)) StreamOps::wake_reader(*c);
+  }
+
+  void on_accept(Slot* s, int32_t res, uint32_t flags) {
+    const bool more = flags & IORING_CQE_F_MORE;
+    auto* l = static_cast<ListenerState*>(s->target);
+    if (!l) {
+      if (res >= 0) ::close(res);
+      if (!more) slots_.put(s);
+      return;
+    }
+    if (res >= 0) {
+      l->queue.push(res);
+      if (more && !l->pausing && l->queue.size() >= l->opts.accept_queue) {
+        l->pausing = true;
+        cancel_slot(s);
+      }
+    } else if (res != -ECANCELED) {
+      ListenerOps::on_error(*l, res);
+    }
+    if (!more) {
+      slots_.put(s);
+      l->accept_slot = nullptr;
+      l->armed = false;
+      l->pausing = false;
+      if (l->waiter && l->queue.empty()) accept_start(*l);
+    }
+    if (l->waiter && !l->queue.empty()) ListenerOps::wake(*l);
+  }
+
+  void resume_starved() {
+    std::vector<Conn*> list;
+    list.swap(starved_);
+    for (Conn* c : list) {
+      c->starved = false;
+      if (!c->closed && c->reader && c->queue.empty()) recv_start(*c);
+      StreamOps::unref(c);
+    }
+  }
+
+  Loop& loop_;
+  BufferPool& pool_;
+  io_uring ring_{};
+  bool ring_ok_ = false;
+  uring::RingSetup setup_;
+  io_uring_buf_ring* buf_ring_ = nullptr;
+  uring::SlotPool slots_;
+  std::vector<Conn*> starved_;
+  bool skip_success_ = false;
+  bool overflowed_ = false;
+};
+
+}  // namespace
+
+std::unique_ptr<Driver> make_uring_driver(Loop& loop, std::string& why) {
+  auto d = std::make_unique<UringDriver>(loop);
+  if (!d->init(why)) {
+    d.reset();
+    loop.pool().use_free_list();
+    return nullptr;
+  }
+  return d;
+}
+
+}  // namespace coring::detail
