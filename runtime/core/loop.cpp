@@ -25,17 +25,26 @@ void Loop::update_now() noexcept {
   now_ = int64_t(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
 }
 
-void Loop::turn() {
-  ++stats.loop_turns;
+void Loop::run_ready() {
   // Resume what is ready now; tasks made ready meanwhile wait for the next
   // turn, so I/O completions are never starved.
   for (std::size_t n = ready_.size(); n > 0 && !ready_.empty(); --n) ready_.pop().resume();
+}
+
+void Loop::turn() {
+  run_ready();
+  poll_io();
+}
+
+void Loop::poll_io(int64_t until) {
+  ++stats.loop_turns;
   int64_t timeout = -1;
   if (!ready_.empty()) {
     timeout = 0;
-  } else if (!timers_.empty()) {
-    timeout = timers_.next_deadline() - now_;
-    if (timeout < 0) timeout = 0;
+  } else {
+    int64_t next = timers_.empty() ? until : timers_.next_deadline();
+    if (until >= 0 && until < next) next = until;
+    if (next >= 0) timeout = next > now_ ? next - now_ : 0;
   }
   driver_->wait(timeout);
   update_now();
@@ -55,7 +64,11 @@ void Loop::run_root(std::coroutine_handle<> root) {
   Loop* saved = current_;
   current_ = this;
   schedule(root);
-  while (!root.done()) turn();
+  for (;;) {
+    run_ready();
+    if (root.done()) break;
+    poll_io();
+  }
   drain_spawned();
   current_ = saved;
 }
@@ -65,14 +78,10 @@ void Loop::drain_spawned() {
   // Cancel every spawned task; let them finish within the drain period.
   for (SpawnLink* l = spawned_.next; l != &spawned_; l = l->next) l->own_cancel.cancel();
   const int64_t deadline = now_ + int64_t(opts_.drain_timeout.count()) * 1'000'000;
-  while (spawned_.next != &spawned_ && now_ < deadline) {
-    if (ready_.empty() && (timers_.empty() || timers_.next_deadline() > deadline)) {
-      driver_->wait(deadline - now_);
-      update_now();
-      timers_.fire_due(now_);
-    } else {
-      turn();
-    }
+  while (now_ < deadline) {
+    run_ready();
+    if (spawned_.next == &spawned_) break;
+    poll_io(deadline);
   }
   if (spawned_.next != &spawned_) {
     log(LogLevel::warn, "{} spawned tasks still running after the drain period; destroying them", spawned_count_);

@@ -39,6 +39,9 @@ class Loop {
   void run_root(std::coroutine_handle<> root);
   /// One turn: resume ready tasks, wait for I/O (bounded by the next timer), fire timers.
   void turn();
+  void run_ready();
+  /// Waits for I/O, bounded by the next timer and by `until` (absolute ns, -1: none).
+  void poll_io(int64_t until = -1);
 
   void spawn(std::coroutine_handle<> h, SpawnLink* link);
   std::size_t spawned() const noexcept { return spawned_count_; }

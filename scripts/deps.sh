@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Installs the Debian packages coring needs to build and test (as root), or prints the apt line to run.
+set -euo pipefail
+packages=(g++ cmake make pkg-config liburing-dev libfmt-dev doctest-dev libcli11-dev)
+[ "${1:-}" = "--bench" ] && packages+=(wrk valgrind strace linux-perf gnuplot-nox python3)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+line="apt-get update && apt-get install -y --no-install-recommends ${missing[*]}"
+if [ "$(id -u)" -eq 0 ]; then
+  echo "coring: installing ${missing[*]}" >&2
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq && apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+else
+  echo "coring: missing packages. Run as root:" >&2
+  echo "  sudo sh -c '$line'" >&2
+  exit 1
+fi
