@@ -18,6 +18,22 @@ inline std::error_code errno_code(int e) noexcept {
   return {e < 0 ? -e : e, std::generic_category()};
 }
 
+namespace detail {
+/// An error_code kept as (value, category*) so that success costs nothing:
+/// std::error_code's default constructor calls system_category() out of line.
+class ErrorSlot {
+ public:
+  ErrorSlot() = default;
+  ErrorSlot(std::error_code ec) noexcept : code_(ec.value()), cat_(&ec.category()) {}  // NOLINT
+  std::error_code get() const noexcept { return cat_ ? std::error_code(code_, *cat_) : std::error_code(); }
+  bool failed() const noexcept { return cat_ != nullptr && code_ != 0; }
+
+ private:
+  int code_ = 0;
+  const std::error_category* cat_ = nullptr;
+};
+}  // namespace detail
+
 /// A value of type T, or an error. Converts to true when it holds a value.
 template <class T>
 class Result {
@@ -28,7 +44,8 @@ class Result {
 
   bool has_value() const noexcept { return value_.has_value(); }
   explicit operator bool() const noexcept { return has_value(); }
-  const std::error_code& error() const noexcept { return ec_; }
+  /// The error (an empty error_code when there is a value).
+  std::error_code error() const noexcept { return ec_.get(); }
 
   T& value() & { assert(has_value()); return *value_; }
   const T& value() const& { assert(has_value()); return *value_; }
@@ -43,7 +60,7 @@ class Result {
 
  private:
   std::optional<T> value_;
-  std::error_code ec_;
+  detail::ErrorSlot ec_;
 };
 
 /// Success, or an error.
@@ -53,12 +70,12 @@ class Result<void> {
   Result() = default;
   Result(std::error_code ec) : ec_(ec) {}  // NOLINT
   Result(std::errc e) : ec_(std::make_error_code(e)) {}  // NOLINT
-  bool has_value() const noexcept { return !ec_; }
+  bool has_value() const noexcept { return !ec_.failed(); }
   explicit operator bool() const noexcept { return has_value(); }
-  const std::error_code& error() const noexcept { return ec_; }
+  std::error_code error() const noexcept { return ec_.get(); }
 
  private:
-  std::error_code ec_;
+  detail::ErrorSlot ec_;
 };
 
 namespace detail {

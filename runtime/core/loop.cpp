@@ -57,6 +57,7 @@ void Loop::spawn(std::coroutine_handle<> h, SpawnLink* link) {
   spawned_.prev->next = link;
   spawned_.prev = link;
   ++spawned_count_;
+  if (draining_) link->own_cancel.cancel();  // the runtime is stopping: cancelled from the start
   schedule(h);
 }
 
@@ -75,6 +76,7 @@ void Loop::run_root(std::coroutine_handle<> root) {
 
 void Loop::drain_spawned() {
   if (spawned_.next == &spawned_) return;
+  draining_ = true;
   // Cancel every spawned task; let them finish within the drain period.
   for (SpawnLink* l = spawned_.next; l != &spawned_; l = l->next) l->own_cancel.cancel();
   const int64_t deadline = now_ + int64_t(opts_.drain_timeout.count()) * 1'000'000;
@@ -94,12 +96,19 @@ void Loop::drain_spawned() {
     driver_->wait(0);
   }
   ready_.clear();
+  draining_ = false;
 }
 
 // --- hooks used by inline awaiters ---
 void schedule(std::coroutine_handle<> h) noexcept { Loop::current()->schedule(h); }
 void timer_add(TimerNode* t) { Loop::current()->timers().add(t); }
 void timer_remove(TimerNode* t) noexcept { Loop::current()->timers().remove(t); }
-int64_t now_ns() noexcept { return Loop::current()->now(); }
+// Refreshes the cached clock: a deadline computed from a time cached at the
+// start of the turn would expire early after the task ran for a while.
+int64_t now_ns() noexcept {
+  Loop* l = Loop::current();
+  l->update_now();
+  return l->now();
+}
 
 }  // namespace coring::detail

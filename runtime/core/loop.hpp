@@ -49,6 +49,7 @@ class Loop {
 
   RuntimeStats stats;
   std::string fallback_reason;
+  int64_t last_accept_warning = 0;  // rate limit of the accept back-off warning
 
  private:
   void drain_spawned();
@@ -61,6 +62,7 @@ class Loop {
   TimerHeap timers_;
   SpawnLink spawned_;  // sentinel of a circular list
   std::size_t spawned_count_ = 0;
+  bool draining_ = false;  // drain_spawned() is running: new spawns start cancelled
   int64_t now_ = 0;
 };
 

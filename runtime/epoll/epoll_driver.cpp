@@ -36,6 +36,10 @@ class EpollDriver final : public Driver {
   std::string describe() const override { return "epoll edge-triggered, lazy reads into a shared buffer pool"; }
 
   void wait(int64_t timeout_ns) override {
+    if (!starved_.empty() && loop_.pool().available() > 0) {
+      resume_starved();
+      timeout_ns = 0;
+    }
     timespec ts{}, *tsp = nullptr;
     if (timeout_ns >= 0) {
       ts.tv_sec = timeout_ns / 1'000'000'000;
@@ -43,7 +47,16 @@ class EpollDriver final : public Driver {
       tsp = &ts;
     }
     ++loop_.stats.submit_syscalls;
-    int n = ::epoll_pwait2(epfd_, events_.data(), static_cast<int>(events_.size()), tsp, nullptr);
+    const int cap = static_cast<int>(events_.size());
+    int n = -1;
+    if (have_pwait2_) {
+      n = ::epoll_pwait2(epfd_, events_.data(), cap, tsp, nullptr);
+      if (n < 0 && errno == ENOSYS) have_pwait2_ = false;  // Linux < 5.11
+    }
+    if (!have_pwait2_) {
+      int ms = timeout_ns < 0 ? -1 : static_cast<int>((timeout_ns + 999'999) / 1'000'000);
+      n = ::epoll_wait(epfd_, events_.data(), cap, ms);
+    }
     if (n < 0) n = 0;  // EINTR
     loop_.stats.completions += static_cast<uint64_t>(n);
     for (int i = 0; i < n; ++i) dispatch(events_[i]);
@@ -235,14 +248,11 @@ class EpollDriver final : public Driver {
         c.queue.push({static_cast<uint32_t>(n), static_cast<uint16_t>(id)});
         return true;
       }
+      if (n < 0 && errno == EINTR) continue;
       pool.release(static_cast<uint16_t>(id));
       if (n == 0) {
         c.eof = true;
         return true;
-      }
-      if (errno == EINTR) {
-        id = pool.acquire();
-        continue;
       }
       if (errno == EAGAIN) {
         c.readable = false;
@@ -274,6 +284,7 @@ class EpollDriver final : public Driver {
 
   Loop& loop_;
   int epfd_;
+  bool have_pwait2_ = true;
   std::vector<epoll_event> events_;
   std::vector<PollReg> polls_;
   std::vector<Conn*> starved_;

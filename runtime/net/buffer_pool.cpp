@@ -13,8 +13,8 @@ BufferPool::BufferPool(uint32_t count, uint32_t size) : count_(count), size_(siz
   void* p = ::mmap(nullptr, bytes(), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
   if (p == MAP_FAILED) throw std::bad_alloc();
   base_ = static_cast<std::byte*>(p);
-  free_.reserve(count);
-  for (uint32_t i = count; i-- > 0;) free_.push_back(static_cast<uint16_t>(i));
+  free_ = std::make_unique<uint16_t[]>(count);
+  use_free_list();
 }
 
 BufferPool::~BufferPool() { ::munmap(base_, bytes()); }
@@ -23,8 +23,7 @@ void BufferPool::use_ring(void* ring) noexcept {
   ring_ = static_cast<BufRingEntry*>(ring);
   mask_ = static_cast<uint16_t>(count_ - 1);
   tail_ = 0;
-  free_.clear();
-  free_.shrink_to_fit();
+  nfree_ = 0;
   for (uint32_t i = 0; i < count_; ++i) {
     BufRingEntry* b = &ring_[i & mask_];
     b->addr = reinterpret_cast<uint64_t>(addr(static_cast<uint16_t>(i)));
@@ -38,9 +37,8 @@ void BufferPool::use_ring(void* ring) noexcept {
 void BufferPool::use_free_list() {
   ring_ = nullptr;
   in_use_ = 0;
-  free_.clear();
-  free_.reserve(count_);
-  for (uint32_t i = count_; i-- > 0;) free_.push_back(static_cast<uint16_t>(i));
+  nfree_ = 0;
+  for (uint32_t i = count_; i-- > 0;) free_[nfree_++] = static_cast<uint16_t>(i);
 }
 
 void release_buffer(BufferPool* pool, uint16_t id) noexcept { pool->release(id); }

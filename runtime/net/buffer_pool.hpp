@@ -3,7 +3,7 @@
 
 #include <cstddef>
 #include <cstdint>
-#include <vector>
+#include <memory>
 
 namespace coring::detail {
 
@@ -45,11 +45,9 @@ class BufferPool {
   void taken() noexcept { ++in_use_; }
   /// Free-list mode: a free buffer id, or -1 when the pool is exhausted.
   int acquire() noexcept {
-    if (free_.empty()) return -1;
+    if (nfree_ == 0) return -1;
     ++in_use_;
-    int id = free_.back();
-    free_.pop_back();
-    return id;
+    return free_[--nfree_];
   }
   void release(uint16_t id) noexcept {
     --in_use_;
@@ -61,7 +59,7 @@ class BufferPool {
       ++tail_;
       __atomic_store_n(&ring_[0].resv, tail_, __ATOMIC_RELEASE);
     } else {
-      free_.push_back(id);
+      free_[nfree_++] = id;
     }
   }
   uint32_t in_use() const noexcept { return in_use_; }
@@ -77,7 +75,8 @@ class BufferPool {
   BufRingEntry* ring_ = nullptr;
   uint16_t tail_ = 0;
   uint16_t mask_ = 0;
-  std::vector<uint16_t> free_;
+  std::unique_ptr<uint16_t[]> free_;  // free-list mode: ids, count() capacity
+  uint32_t nfree_ = 0;
 };
 
 }  // namespace coring::detail

@@ -31,7 +31,7 @@ struct Conn {
   SendAwaiter* send_tail = nullptr;
   void* recv_slot = nullptr;         // io_uring: the armed multishot recv
   Completion* write_waiter = nullptr;  // epoll: op waiting for EPOLLOUT
-  Conn* starved_next = nullptr;      // in the driver's list of receivers paused on an empty pool
+  Conn* starved_next = nullptr;      // epoll: link in the list of connections freed after this batch
   int32_t error = 0;                 // sticky receive error (-errno)
   bool eof = false;
   bool armed = false;        // io_uring: multishot recv in flight

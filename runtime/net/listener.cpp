@@ -92,9 +92,8 @@ void detail::ListenerOps::on_error(ListenerState& l, int32_t res) noexcept {
   if (e != EMFILE && e != ENFILE && e != ENOMEM && e != ENOBUFS) return;  // per-connection errors: keep going
   Loop* loop = l.loop;
   ++loop->stats.accept_backoffs;
-  static int64_t last_log = 0;
-  if (loop->now() - last_log > 1'000'000'000) {
-    last_log = loop->now();
+  if (loop->now() - loop->last_accept_warning > 1'000'000'000) {
+    loop->last_accept_warning = loop->now();
     log(LogLevel::warn, "accept on fd {}: {}; pausing accepts for 50 ms (connections wait in the backlog)", l.fd,
         std::generic_category().message(e));
   }

@@ -1,6 +1,7 @@
 // Stream: recv and send awaiters, ordered sends, close, and their cancellation, on any backend.
 #include "coring/net/stream.hpp"
 
+#include <fcntl.h>
 #include <netinet/tcp.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -33,6 +34,12 @@ void detail::StreamOps::unref(Conn* c) noexcept {
 Result<Stream> Stream::adopt(int fd) {
   Loop* loop = Loop::current();
   if (!loop) return errc::operation_not_permitted;
+  // epoll needs non-blocking sockets; io_uring wants blocking ones (on a
+  // non-blocking socket the kernel answers -EAGAIN instead of waiting itself).
+  int fl = ::fcntl(fd, F_GETFL);
+  if (fl < 0) return errno_code(errno);
+  const bool nonblock = loop->driver().backend() == Backend::epoll;
+  if (bool(fl & O_NONBLOCK) != nonblock) ::fcntl(fd, F_SETFL, nonblock ? (fl | O_NONBLOCK) : (fl & ~O_NONBLOCK));
   return Stream(StreamOps::make(loop, fd));
 }
 
@@ -97,11 +104,10 @@ void detail::StreamOps::wake_reader(Conn& c) noexcept {
 
 // ---------- recv ----------
 
-RecvAwaiter::~RecvAwaiter() {
-  if (!conn_) return;
+void RecvAwaiter::abandon() noexcept {
   if (waiting_ && conn_->reader == this) conn_->reader = nullptr;
   if (cancel_) cancel_->disarm(this);
-  if (waiter_) StreamOps::unref(conn_);
+  StreamOps::unref(conn_);
 }
 
 bool RecvAwaiter::await_ready() noexcept {
@@ -167,9 +173,8 @@ Result<RecvBuffer> RecvAwaiter::await_resume() noexcept {
 
 // ---------- send ----------
 
-SendAwaiter::~SendAwaiter() {
+void SendAwaiter::abandon() noexcept {
   Conn* c = conn_;
-  if (!c || !waiter_) return;
   if (cancel_) cancel_->disarm(this);
   if (state_ == StreamOps::kQueued) {
     StreamOps::remove_queued(*c, *this);
@@ -217,7 +222,12 @@ void detail::StreamOps::send_complete(Completion* op, int32_t res) {
     if (a->state_ == kInFlight && a->all_ && a->done_ < a->len_ && send_start(*a)) return;
   }
   a->state_ = kDone;
-  pass_turn(*a->conn_);
+  Conn& c = *a->conn_;
+  if (c.send_head == a && !a->next_) {
+    c.send_head = c.send_tail = nullptr;  // nobody queued behind: the common case
+  } else {
+    pass_turn(c);
+  }
   a->waiter_.resume();
 }
 

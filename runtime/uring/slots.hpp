@@ -36,7 +36,7 @@ class SlotPool {
   std::size_t live() const noexcept { return live_; }
 
  private:
-  void grow() {
+  [[gnu::noinline]] void grow() {
     constexpr std::size_t kChunk = 1024;
     chunks_.push_back(std::make_unique<Slot[]>(kChunk));
     Slot* c = chunks_.back().get();

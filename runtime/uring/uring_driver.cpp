@@ -39,6 +39,7 @@ class UringDriver final : public Driver {
     };
     if (!uring::self_test_multishot_recv(ring_, kBufferGroup, why, recycle, &pool_)) return false;
     skip_success_ = (setup_.features & IORING_FEAT_CQE_SKIP) != 0;
+    share_ = o.buffers_per_connection;
     return true;
   }
 
@@ -47,6 +48,9 @@ class UringDriver final : public Driver {
 
   void wait(int64_t timeout_ns) override {
     if (overflowed_) timeout_ns = 0;
+    // Buffers may have come back outside a kernel wait (from a timer or a
+    // ready task): re-arm paused receivers now, not after an unrelated event.
+    if (!starved_.empty() && pool_.recovered()) resume_starved();
     ++loop_.stats.submit_syscalls;
     if (timeout_ns == 0) {
       io_uring_submit_and_get_events(&ring_);
@@ -145,14 +149,16 @@ class UringDriver final : public Driver {
   // An SQE whose CQE goes to `s` (null: nobody waits; success is not even posted).
   io_uring_sqe* sqe_for(Slot* s) {
     io_uring_sqe* sqe = io_uring_get_sqe(&ring_);
-    if (!sqe) {  // SQ full within one turn: flush early
-      io_uring_submit(&ring_);
-      ++loop_.stats.submit_syscalls;
-      sqe = io_uring_get_sqe(&ring_);
-    }
+    if (!sqe) [[unlikely]] sqe = flush_and_get_sqe();
     ++loop_.stats.ops_submitted;
     io_uring_sqe_set_data(sqe, s);
     return sqe;
+  }
+  // The SQ filled up within one turn: submit early, then take an entry.
+  [[gnu::noinline]] io_uring_sqe* flush_and_get_sqe() {
+    io_uring_submit(&ring_);
+    ++loop_.stats.submit_syscalls;
+    return io_uring_get_sqe(&ring_);
   }
   void skip_cqe_on_success(io_uring_sqe* sqe) noexcept {
     if (skip_success_) sqe->flags |= IOSQE_CQE_SKIP_SUCCESS;
@@ -180,15 +186,21 @@ class UringDriver final : public Driver {
     l.armed = true;
   }
 
+  // Dispatches every CQE present, including those posted while dispatching
+  // (an early flush of a full SQ can complete requests inline).
   void reap() {
-    unsigned head, n = 0;
-    io_uring_cqe* cqe;
-    io_uring_for_each_cqe(&ring_, head, cqe) {
-      ++n;
-      if (cqe->user_data) dispatch(static_cast<Slot*>(io_uring_cqe_get_data(cqe)), cqe->res, cqe->flags);
+    unsigned head = *ring_.cq.khead;
+    const unsigned start = head;
+    const unsigned mask = ring_.cq.ring_mask;
+    io_uring_cqe* const cqes = ring_.cq.cqes;
+    for (unsigned tail; head != (tail = io_uring_smp_load_acquire(ring_.cq.ktail));) {
+      for (; head != tail; ++head) {
+        const io_uring_cqe& cqe = cqes[head & mask];
+        if (cqe.user_data) dispatch(reinterpret_cast<Slot*>(cqe.user_data), cqe.res, cqe.flags);
+      }
     }
-    io_uring_cq_advance(&ring_, n);
-    loop_.stats.completions += n;
+    io_uring_smp_store_release(ring_.cq.khead, head);
+    loop_.stats.completions += head - start;
   }
 
   void dispatch(Slot* s, int32_t res, uint32_t flags) {
@@ -221,7 +233,7 @@ class UringDriver final : public Driver {
       c->queue.push({static_cast<uint32_t>(res), id});
       // The connection's share of the pool is used up: stop receiving for it
       // until the task consumes; the peer is held back by TCP flow control.
-      if (more && !c->pausing && c->queue.size() >= loop_.options().buffers_per_connection) {
+      if (more && !c->pausing && c->queue.size() >= share_) {
         c->pausing = true;
         ++loop_.stats.recv_paused;
         cancel_slot(s);
@@ -294,6 +306,7 @@ class UringDriver final : public Driver {
   uring::SlotPool slots_;
   std::vector<Conn*> starved_;
   bool skip_success_ = false;
+  uint32_t share_ = 8;  // buffers_per_connection
   bool overflowed_ = false;
 };
 

@@ -28,7 +28,7 @@ struct CancelState {
       c->cancel_fn(c);
     }
   }
-  /// Registers `c` as the operation to cancel; cancels it at once if already cancelled.
+  /// Registers `c` as the operation to cancel (callers check `cancelled` first).
   void arm(Canceller* c) noexcept { current = c; }
   void disarm(Canceller* c) noexcept {
     if (current == c) current = nullptr;

@@ -38,6 +38,11 @@ struct JoinState : Canceller {
     winner = idx;
     if (first_wins) cancel_all();
   }
+  /// A child ended with an exception: for when_any that ends the race too,
+  /// so the others are cancelled instead of being waited for.
+  void child_failed() noexcept {
+    if (first_wins && winner == SIZE_MAX) cancel_all();
+  }
 };
 
 struct ChildPromise : PromiseBase {
@@ -59,7 +64,10 @@ struct ChildPromise : PromiseBase {
   };
   Final final_suspend() noexcept { return {}; }
   void return_void() noexcept {}
-  void unhandled_exception() noexcept { error = std::current_exception(); }
+  void unhandled_exception() noexcept {
+    error = std::current_exception();
+    if (join) join->child_failed();
+  }
 };
 
 /// Owning handle of a child coroutine.

@@ -52,7 +52,9 @@ class WhenAnyAwaiter {
 
 /// Runs every task concurrently; when the first one finishes, the others are
 /// cancelled and awaited (so nothing outlives the call), and the winner's
-/// result comes back as a variant whose index() names it.
+/// result comes back as a variant whose index() names it. A child that throws
+/// ends the race as well: the others are cancelled, and the exception is
+/// rethrown once they have all finished.
 template <class... Ts>
   requires(sizeof...(Ts) > 0)
 [[nodiscard]] detail::WhenAnyAwaiter<Ts...> when_any(Task<Ts>... tasks) {

@@ -26,7 +26,9 @@ class [[nodiscard]] RecvAwaiter : detail::Canceller {
   explicit RecvAwaiter(detail::Conn* c) noexcept : conn_(c) {}
   RecvAwaiter(RecvAwaiter&& o) noexcept : conn_(std::exchange(o.conn_, nullptr)) {}
   RecvAwaiter(const RecvAwaiter&) = delete;
-  ~RecvAwaiter();
+  ~RecvAwaiter() {
+    if (waiter_) abandon();
+  }
 
   bool await_ready() noexcept;
   template <class P>
@@ -38,8 +40,9 @@ class [[nodiscard]] RecvAwaiter : detail::Canceller {
  private:
   friend struct detail::StreamOps;
   bool suspend(std::coroutine_handle<> h, detail::CancelState* cs);
+  void abandon() noexcept;  // destroyed while suspended
   detail::Conn* conn_;
-  std::coroutine_handle<> waiter_;
+  std::coroutine_handle<> waiter_;  // set while suspended (and holding a reference on the connection)
   detail::CancelState* cancel_ = nullptr;
   bool waiting_ = false;
   bool cancelled_ = false;
@@ -54,7 +57,9 @@ class [[nodiscard]] SendAwaiter : detail::Completion, detail::Canceller {
   SendAwaiter(SendAwaiter&& o) noexcept
       : conn_(std::exchange(o.conn_, nullptr)), data_(o.data_), len_(o.len_), all_(o.all_) {}
   SendAwaiter(const SendAwaiter&) = delete;
-  ~SendAwaiter();
+  ~SendAwaiter() {
+    if (waiter_) abandon();
+  }
 
   bool await_ready() const noexcept { return len_ == 0; }
   template <class P>
@@ -67,6 +72,7 @@ class [[nodiscard]] SendAwaiter : detail::Completion, detail::Canceller {
  private:
   friend struct detail::StreamOps;
   bool suspend(std::coroutine_handle<> h, detail::CancelState* cs);
+  void abandon() noexcept;  // destroyed while suspended
   detail::Conn* conn_;
   const std::byte* data_;
   std::size_t len_;

@@ -19,17 +19,25 @@ class SleepAwaiter : detail::TimerNode, detail::Canceller {
  public:
   explicit SleepAwaiter(int64_t deadline_ns) noexcept { deadline = deadline_ns; }
   SleepAwaiter(const SleepAwaiter&) = delete;
+  /// Movable before it is awaited only (with_timeout(sleep_for(d), t) moves it into a task).
+  SleepAwaiter(SleepAwaiter&& o) noexcept : SleepAwaiter(o.deadline) {}
   ~SleepAwaiter() {
     if (queued()) detail::timer_remove(this);
     if (cancel_) cancel_->disarm(this);
   }
 
-  bool await_ready() const noexcept { return deadline <= detail::now_ns(); }
+  // Always reaches await_suspend, which sees the task's cancel state: a
+  // cancelled task's sleep fails even when its deadline is already due.
+  bool await_ready() const noexcept { return false; }
   template <class P>
   bool await_suspend(std::coroutine_handle<P> h) {
     cancel_ = detail::cancel_state_of(h);
     if (cancel_ && cancel_->cancelled) {
       cancelled_ = true;
+      cancel_ = nullptr;
+      return false;
+    }
+    if (deadline <= detail::now_ns()) {  // already due: resume at once with success
       cancel_ = nullptr;
       return false;
     }
