@@ -19,8 +19,7 @@ struct BufRingEntry {
 };
 static_assert(sizeof(BufRingEntry) == 16);
 
-/// `count` buffers of `size` bytes in one anonymous mapping (touched only when
-/// used). In ring mode the kernel takes buffers from a provided-buffer ring
+/// `count` buffers of `size` bytes in one pre-faulted anonymous mapping. In ring mode the kernel takes buffers from a provided-buffer ring
 /// and release() puts them back on its tail; otherwise (epoll) acquire() and
 /// release() use a LIFO free list, which keeps the hot buffers few.
 class BufferPool {
