@@ -219,7 +219,10 @@ void detail::StreamOps::send_complete(Completion* op, int32_t res) {
     a->err_ = res;
   } else {
     a->done_ += static_cast<std::size_t>(res);
-    if (a->state_ == kInFlight && a->all_ && a->done_ < a->len_ && send_start(*a)) return;
+    if (a->all_ && a->done_ < a->len_) {
+      if (a->state_ == kInFlight && send_start(*a)) return;
+      if (a->state_ == kCancelling) a->err_ = -ECANCELED;  // part went out before the cancel won
+    }
   }
   a->state_ = kDone;
   Conn& c = *a->conn_;

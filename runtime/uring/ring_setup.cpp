@@ -117,6 +117,44 @@ bool self_test_multishot_recv(io_uring& ring, uint16_t bgid, std::string& why, v
   return ok;
 }
 
+bool probe_multishot_limit(io_uring& ring, uint16_t bgid, void (*recycle)(void*, uint16_t), void* ctx) {
+  int sv[2];
+  if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0) return false;
+  io_uring_sqe* sqe = io_uring_get_sqe(&ring);
+  io_uring_prep_recv_multishot(sqe, sv[0], nullptr, 0, 0);
+  sqe->flags |= IOSQE_BUFFER_SELECT;
+  set_buf_group(sqe, bgid);
+  sqe->file_index = 1;  // total byte limit: one byte, then the request ends
+  io_uring_sqe_set_data64(sqe, 3);
+  (void)!::write(sv[1], "xy", 2);
+  bool limited = false;
+  for (int round = 0; round < 4; ++round) {
+    if (io_uring_submit_and_wait(&ring, 1) < 0) break;
+    io_uring_cqe* cqe;
+    bool final_seen = false;
+    while (io_uring_peek_cqe(&ring, &cqe) == 0) {
+      if (cqe->user_data == 3) {
+        if (cqe->flags & IORING_CQE_F_BUFFER)
+          recycle(ctx, static_cast<uint16_t>(cqe->flags >> IORING_CQE_BUFFER_SHIFT));
+        if (!(cqe->flags & IORING_CQE_F_MORE)) {
+          final_seen = true;
+          limited = cqe->res > 0;  // ended after its limit; EINVAL on kernels without it
+        }
+      }
+      io_uring_cqe_seen(&ring, cqe);
+    }
+    if (final_seen) break;
+    if (round == 1) {  // still armed: the limit was ignored; cancel and finish
+      sqe = io_uring_get_sqe(&ring);
+      io_uring_prep_cancel64(sqe, 3, 0);
+      io_uring_sqe_set_data64(sqe, 4);
+    }
+  }
+  ::close(sv[0]);
+  ::close(sv[1]);
+  return limited;
+}
+
 std::string describe_flags(const RingSetup& s) {
   std::string r;
   auto add = [&](bool on, const char* name) {
@@ -131,6 +169,7 @@ std::string describe_flags(const RingSetup& s) {
   add(s.features & IORING_FEAT_EXT_ARG, "ext_arg");
   add(s.features & IORING_FEAT_CQE_SKIP, "cqe_skip");
   add(s.registered_fd, "registered_ring_fd");
+  add(s.recv_limit, "recv_byte_limit");
   add(true, "buf_ring multishot_accept multishot_recv");
   return r;
 }

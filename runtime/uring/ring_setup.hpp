@@ -11,6 +11,7 @@ struct RingSetup {
   unsigned flags = 0;     ///< IORING_SETUP_* actually in use
   unsigned features = 0;  ///< IORING_FEAT_* the kernel reported
   bool registered_fd = false;
+  bool recv_limit = false;  ///< multishot recv byte limit (strict per-connection share)
 };
 
 /// Initialises `ring`, dropping optional flags on EINVAL (older kernels).
@@ -26,6 +27,10 @@ void free_buf_ring(io_uring_buf_ring* br, unsigned entries) noexcept;
 /// socketpair. `recycle` gives the consumed buffer id back.
 bool self_test_multishot_recv(io_uring& ring, uint16_t bgid, std::string& why, void (*recycle)(void*, uint16_t),
                               void* ctx);
+
+/// Whether a multishot recv accepts a total byte limit (sqe->optlen, which
+/// liburing 2.3 calls file_index; Linux 6.16+). Older kernels answer EINVAL.
+bool probe_multishot_limit(io_uring& ring, uint16_t bgid, void (*recycle)(void*, uint16_t), void* ctx);
 
 std::string describe_flags(const RingSetup& s);
 

@@ -40,6 +40,11 @@ class UringDriver final : public Driver {
     if (!uring::self_test_multishot_recv(ring_, kBufferGroup, why, recycle, &pool_)) return false;
     skip_success_ = (setup_.features & IORING_FEAT_CQE_SKIP) != 0;
     share_ = o.buffers_per_connection;
+    setup_.recv_limit = uring::probe_multishot_limit(ring_, kBufferGroup, recycle, &pool_);
+    // With the kernel's byte limit an armed recv ends by itself once it has
+    // filled a connection's share of buffers; without it (Linux < 6.16) the
+    // share is enforced by cancelling, which can overshoot by one burst.
+    share_bytes_ = setup_.recv_limit ? share_ * pool_.buffer_size() : 0;
     return true;
   }
 
@@ -175,6 +180,11 @@ class UringDriver final : public Driver {
     io_uring_prep_recv_multishot(sqe, c.fd, nullptr, 0, 0);
     sqe->flags |= IOSQE_BUFFER_SELECT;
     uring::set_buf_group(sqe, kBufferGroup);
+    if (share_bytes_) {
+      // Room left in the connection's share; at least one buffer's worth.
+      uint32_t room = share_ > c.queue.size() ? share_ - c.queue.size() : 1;
+      sqe->file_index = room * pool_.buffer_size();  // sqe->optlen: total byte limit
+    }
     c.recv_slot = s;
     c.armed = true;
   }
@@ -307,6 +317,7 @@ class UringDriver final : public Driver {
   std::vector<Conn*> starved_;
   bool skip_success_ = false;
   uint32_t share_ = 8;  // buffers_per_connection
+  uint32_t share_bytes_ = 0;  // byte limit per armed recv (0: kernel lacks it)
   bool overflowed_ = false;
 };
 

@@ -56,6 +56,8 @@ CancelState* cancel_state_of(std::coroutine_handle<P> h) noexcept {
 /// Owns a cancellation state. `co_await with_cancel(task, source)` runs a task
 /// under it; `source.cancel()` cancels the operation that task waits on, which
 /// resumes with `errc::operation_canceled`, and every later one.
+/// Limitation: a source governs one with_cancel scope at a time; sharing it
+/// between concurrent scopes cancels only the one that waited last.
 class CancelSource {
  public:
   CancelSource() = default;

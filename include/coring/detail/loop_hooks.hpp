@@ -19,7 +19,7 @@ struct TimerNode {
 };
 void timer_add(TimerNode* t);
 void timer_remove(TimerNode* t) noexcept;
-/// The loop's cached steady-clock time in nanoseconds (refreshed every turn).
+/// The steady-clock time in nanoseconds (read afresh, so timers never fire early).
 int64_t now_ns() noexcept;
 
 }  // namespace coring::detail
