@@ -249,8 +249,12 @@ Task<Result<Stream>> connect_plain(SocketAddress server, double timeout_s) {
 /// Opens connection `i` and (unless --no-ramp-echo) proves it with one echo.
 Task<> open_one(std::vector<Stream>& streams, uint32_t i, const SocketAddress& server,
                 const std::vector<SocketAddress>& sources, Shared& sh) {
-  Result<Stream> s = sources.empty() ? co_await connect_plain(server, sh.cfg->connect_timeout)
-                                     : co_await connect_from(server, sources[i % sources.size()], sh.cfg->connect_timeout);
+  // Two statements, not `cond ? co_await a : co_await b`: GCC 12 destroys the awaited
+  // result of such a conditional twice (the Stream came out closed: EBADF on first send).
+  Task<Result<Stream>> connecting = sources.empty()
+                                        ? connect_plain(server, sh.cfg->connect_timeout)
+                                        : connect_from(server, sources[i % sources.size()], sh.cfg->connect_timeout);
+  Result<Stream> s = co_await std::move(connecting);
   if (!s) {
     ++sh.connect_errors;
     sh.report("connect", i, s.error().message());
