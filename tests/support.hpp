@@ -3,7 +3,12 @@
 
 #include <doctest/doctest.h>
 
+#include <sys/socket.h>
+
 #include <functional>
+#include <span>
+#include <string>
+#include <type_traits>
 
 #include "coring/coring.hpp"
 
@@ -19,8 +24,9 @@ struct Epoll {
 };
 #define CORING_BACKENDS ::coring::test::Uring, ::coring::test::Epoll
 
-/// Runs `make()` (returning Task<T>) to completion on a fresh runtime of
-/// backend B. Returns false (and reports a skip) when io_uring is unavailable.
+/// Runs `make()` or `make(rt)` (returning Task<T>) to completion on a fresh
+/// runtime of backend B; the second form lets the task read rt.stats().
+/// Returns false (and reports a skip) when io_uring is unavailable.
 template <class B, class F>
 bool run_on(F&& make, RuntimeOptions opts = {}) {
   opts.backend = B::backend;
@@ -29,8 +35,31 @@ bool run_on(F&& make, RuntimeOptions opts = {}) {
     MESSAGE("skipped on " << B::name << ": " << rt.fallback_reason());
     return false;
   }
-  rt.block_on(make());
+  if constexpr (std::is_invocable_v<F&, Runtime&>) {
+    rt.block_on(make(rt));
+  } else {
+    rt.block_on(make());
+  }
   return true;
+}
+
+/// Deterministic bytes: position `i` of stream number `seed`.
+inline char pattern(uint64_t seed, uint64_t i) {
+  return static_cast<char>((i * 131 + seed * 7 + (i >> 11) + (seed >> 3)) & 0xff);
+}
+inline std::string make_pattern(uint64_t seed, std::size_t n, std::size_t from = 0) {
+  std::string s(n, '\0');
+  for (std::size_t i = 0; i < n; ++i) s[i] = pattern(seed, from + i);
+  return s;
+}
+inline std::span<const std::byte> bytes_of(const std::string& s) {
+  return {reinterpret_cast<const std::byte*>(s.data()), s.size()};
+}
+/// Small kernel socket buffers, so large sends go short and have to wait for the peer.
+inline void small_buffers(const Stream& s) {
+  int sz = 16 * 1024;
+  ::setsockopt(s.native_handle(), SOL_SOCKET, SO_SNDBUF, &sz, sizeof sz);
+  ::setsockopt(s.native_handle(), SOL_SOCKET, SO_RCVBUF, &sz, sizeof sz);
 }
 
 /// A loopback listener on an ephemeral port.

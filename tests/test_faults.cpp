@@ -19,37 +19,12 @@ using namespace coring;
 using namespace std::chrono_literals;
 
 namespace {
+using test::bytes_of;
+using test::make_pattern;
+using test::pattern;
+using test::small_buffers;
 
-/// Like test::run_on, but hands the task the Runtime so it can read stats().
-template <class B, class F>
-bool run_rt(F&& make, RuntimeOptions opts = {}) {
-  opts.backend = B::backend;
-  Runtime rt(opts);
-  if (rt.backend() != B::backend) {
-    MESSAGE("skipped on " << B::name << ": " << rt.fallback_reason());
-    return false;
-  }
-  rt.block_on(make(rt));
-  return true;
-}
 
-char pattern(uint64_t seed, uint64_t i) {
-  return static_cast<char>((i * 131 + seed * 7 + (i >> 11) + (seed >> 3)) & 0xff);
-}
-std::string make_pattern(uint64_t seed, std::size_t n) {
-  std::string s(n, '\0');
-  for (std::size_t i = 0; i < n; ++i) s[i] = pattern(seed, i);
-  return s;
-}
-std::span<const std::byte> bytes_of(const std::string& s) {
-  return {reinterpret_cast<const std::byte*>(s.data()), s.size()};
-}
-
-void small_buffers(const Stream& s) {
-  int sz = 16 * 1024;
-  ::setsockopt(s.native_handle(), SOL_SOCKET, SO_SNDBUF, &sz, sizeof sz);
-  ::setsockopt(s.native_handle(), SOL_SOCKET, SO_RCVBUF, &sz, sizeof sz);
-}
 
 Task<> nap(Duration d) { (void)co_await sleep_for(d); }
 
@@ -189,7 +164,7 @@ constexpr int kWaitingClients = 8;
 
 TEST_CASE_TEMPLATE("accept under EMFILE: backs off without spinning, then serves the waiting clients", B,
                    CORING_BACKENDS) {
-  run_rt<B>([](Runtime& rt) -> Task<> {
+  test::run_on<B>([](Runtime& rt) -> Task<> {
     AcceptLog log;
     Listener l = test::listen_local();
     auto addr = l.local_address();
@@ -324,7 +299,7 @@ TEST_CASE_TEMPLATE("buffer pool exhaustion is backpressure: everything arrives i
   opts.buffer_count = 16;
   opts.buffer_size = 4096;
   opts.buffers_per_connection = 4;
-  run_rt<B>(
+  test::run_on<B>(
       [](Runtime& rt) -> Task<> {
         SinkLog log;
         Listener l = test::listen_local();
@@ -418,7 +393,7 @@ TEST_CASE_TEMPLATE("a peer that never reads: send_all times out, memory stays bo
                    CORING_BACKENDS) {
   RuntimeOptions opts;
   opts.buffers_per_connection = kShare;
-  run_rt<B>(
+  test::run_on<B>(
       [](Runtime& rt) -> Task<> {
         HogLog log;
         Listener l = test::listen_local();

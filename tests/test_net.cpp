@@ -13,39 +13,12 @@ using namespace coring;
 using namespace std::chrono_literals;
 
 namespace {
+using test::bytes_of;
+using test::make_pattern;
+using test::pattern;
+using test::small_buffers;
 
-/// Like test::run_on, but hands the task the Runtime so it can read stats().
-template <class B, class F>
-bool run_rt(F&& make, RuntimeOptions opts = {}) {
-  opts.backend = B::backend;
-  Runtime rt(opts);
-  if (rt.backend() != B::backend) {
-    MESSAGE("skipped on " << B::name << ": " << rt.fallback_reason());
-    return false;
-  }
-  rt.block_on(make(rt));
-  return true;
-}
 
-/// Deterministic bytes: position `i` of stream number `seed`.
-char pattern(uint64_t seed, uint64_t i) {
-  return static_cast<char>((i * 131 + seed * 7 + (i >> 11) + (seed >> 3)) & 0xff);
-}
-std::string make_pattern(uint64_t seed, std::size_t n, std::size_t from = 0) {
-  std::string s(n, '\0');
-  for (std::size_t i = 0; i < n; ++i) s[i] = pattern(seed, from + i);
-  return s;
-}
-std::span<const std::byte> bytes_of(const std::string& s) {
-  return {reinterpret_cast<const std::byte*>(s.data()), s.size()};
-}
-
-/// Small kernel socket buffers, so large sends go short and have to wait for the peer.
-void small_buffers(const Stream& s) {
-  int sz = 16 * 1024;
-  ::setsockopt(s.native_handle(), SOL_SOCKET, SO_SNDBUF, &sz, sizeof sz);
-  ::setsockopt(s.native_handle(), SOL_SOCKET, SO_RCVBUF, &sz, sizeof sz);
-}
 
 /// Echoes everything back; at EOF shuts its write side and returns.
 Task<> echo_conn(Stream s) {
@@ -143,7 +116,7 @@ Task<bool> many_client(SocketAddress addr, int id) {
 }  // namespace
 
 TEST_CASE_TEMPLATE("echo: 200 concurrent connections x 50 messages, every byte checked", B, CORING_BACKENDS) {
-  run_rt<B>([](Runtime& rt) -> Task<> {
+  test::run_on<B>([](Runtime& rt) -> Task<> {
     Listener l = test::listen_local();
     auto addr = l.local_address();
     spawn(echo_server(std::move(l)));
@@ -437,7 +410,7 @@ Task<Result<std::size_t>> send_bounded(Stream& s) { co_return co_await with_time
 }  // namespace
 
 TEST_CASE_TEMPLATE("Stream::close from another task wakes a recv waiter with an error", B, CORING_BACKENDS) {
-  run_rt<B>([](Runtime& rt) -> Task<> {
+  test::run_on<B>([](Runtime& rt) -> Task<> {
     Listener l = test::listen_local();
     auto c = co_await Stream::connect(l.local_address());
     REQUIRE(c);
