@@ -26,7 +26,7 @@ class ReadyQueue {
   void clear() noexcept { head_ = size_ = 0; }
 
  private:
-  void grow() {
+  [[gnu::noinline]] void grow() {
     std::vector<std::coroutine_handle<>> n(buf_.size() * 2);
     for (std::size_t i = 0; i < size_; ++i) n[i] = buf_[(head_ + i) & (buf_.size() - 1)];
     buf_.swap(n);

@@ -37,7 +37,7 @@ class SmallRing {
   }
 
  private:
-  void grow() {
+  [[gnu::noinline]] void grow() {
     T* n = new T[cap_ * 2];
     for (uint32_t i = 0; i < size_; ++i) n[i] = data_[(head_ + i) & (cap_ - 1)];
     if (data_ != inline_) delete[] data_;
