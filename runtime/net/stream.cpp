@@ -102,6 +102,17 @@ void detail::StreamOps::wake_reader(Conn& c) noexcept {
   }
 }
 
+RecvAwaiter* detail::StreamOps::hand_to_reader(Conn& c, uint16_t id, uint32_t len) noexcept {
+  RecvAwaiter* r = c.reader;
+  c.reader = nullptr;
+  r->waiting_ = false;
+  r->item_id_ = id;
+  r->item_len_ = len;
+  return r;
+}
+
+void detail::StreamOps::resume_reader(RecvAwaiter* r) noexcept { r->waiter_.resume(); }
+
 // ---------- recv ----------
 
 void RecvAwaiter::abandon() noexcept {
@@ -160,10 +171,14 @@ Result<RecvBuffer> RecvAwaiter::await_resume() noexcept {
       }
     }
   } unref{this};
+  detail::BufferPool& pool = c->loop->pool();
+  if (item_len_) {
+    const uint32_t len = std::exchange(item_len_, 0);
+    return RecvBuffer(&pool, item_id_, pool.addr(item_id_), len);
+  }
   if (cancelled_) return errc::operation_canceled;
   if (!c->queue.empty()) {
     detail::RecvItem it = c->queue.pop();
-    detail::BufferPool& pool = c->loop->pool();
     return RecvBuffer(&pool, it.id, pool.addr(it.id), it.len);
   }
   if (c->closed) return errc::operation_canceled;

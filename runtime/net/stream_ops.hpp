@@ -10,6 +10,11 @@ struct StreamOps {
 
   /// A driver queued data, EOF or an error on `c`: resume its reader if any.
   static void wake_reader(Conn& c) noexcept;
+  /// Gives buffer `id` (`len` bytes) straight to the waiting reader, skipping
+  /// the queue; the caller resumes it with resume_reader() once its own
+  /// bookkeeping is done.
+  static RecvAwaiter* hand_to_reader(Conn& c, uint16_t id, uint32_t len) noexcept;
+  static void resume_reader(RecvAwaiter* r) noexcept;
   /// The driver completed `op` (a SendAwaiter) with `res`.
   static void send_complete(Completion* op, int32_t res);
   /// Marks `c` closed, closes the socket and wakes or cancels every waiter.

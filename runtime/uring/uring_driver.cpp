@@ -239,7 +239,10 @@ class UringDriver final : public Driver {
       if (!more) slots_.put(s);
       return;
     }
-    if (res > 0) {
+    RecvAwaiter* handed = nullptr;
+    if (res > 0 && c->reader && c->queue.empty()) {
+      handed = StreamOps::hand_to_reader(*c, id, static_cast<uint32_t>(res));  // no queue round trip
+    } else if (res > 0) {
       c->queue.push({static_cast<uint32_t>(res), id});
       // The connection's share of the pool is used up: stop receiving for it
       // until the task consumes; the peer is held back by TCP flow control.
@@ -267,7 +270,11 @@ class UringDriver final : public Driver {
       c->pausing = false;
       if (c->reader && c->queue.empty()) recv_start(*c);
     }
-    if (c->reader && (!c->queue.empty() || c->eof || c->error)) StreamOps::wake_reader(*c);
+    if (handed) {
+      StreamOps::resume_reader(handed);
+    } else if (c->reader && (!c->queue.empty() || c->eof || c->error)) {
+      StreamOps::wake_reader(*c);
+    }
   }
 
   void on_accept(Slot* s, int32_t res, uint32_t flags) {
