@@ -54,6 +54,7 @@ void raise_fd_limit() {
 
 int main(int argc, char** argv) {
   CLI::App app{"coring-echo: TCP echo server"};
+  app.set_version_flag("--version", std::string("coring-echo ") + std::string(coring::version()));
   std::string host = "0.0.0.0";
   uint16_t port = 7000;
   std::string backend = "uring";

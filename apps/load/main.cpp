@@ -362,6 +362,7 @@ double us(uint64_t ns) { return double(ns) / 1000.0; }
 
 int main(int argc, char** argv) {
   CLI::App app{"coring-load: closed-loop echo load generator with byte-exact verification"};
+  app.set_version_flag("--version", std::string("coring-load ") + std::string(coring::version()));
   Config cfg;
   app.add_option("--host", cfg.host, "server address (numeric)");
   app.add_option("--port,-p", cfg.port, "server port");

@@ -15,3 +15,4 @@
 #include "coring/signal.hpp"
 #include "coring/time/sleep.hpp"
 #include "coring/time/timeout.hpp"
+#include "coring/version.hpp"
