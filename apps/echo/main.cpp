@@ -64,7 +64,11 @@ int main(int argc, char** argv) {
   app.add_option("--backend", backend, "uring | epoll | threads")->check(CLI::IsMember({"uring", "epoll", "threads", "auto"}));
   app.add_option("--buffers", opts.buffer_count, "receive buffers in the pool (power of two)");
   app.add_option("--buffer-size", opts.buffer_size, "bytes per receive buffer");
+  std::string log_level;
+  app.add_option("--log-level", log_level, "error | warn | info | debug (default: $CORING_LOG, else info)")
+      ->check(CLI::IsMember({"error", "warn", "info", "debug"}));
   CLI11_PARSE(app, argc, argv);
+  if (!log_level.empty()) set_log_level(*parse_log_level(log_level));
 
   raise_fd_limit();
   block_signals(SIGINT, SIGTERM);
@@ -75,7 +79,5 @@ int main(int argc, char** argv) {
   opts.backend = *parse_backend(backend);
   opts.drain_timeout = std::chrono::milliseconds(1000);
   Runtime rt(opts);
-  std::fprintf(stderr, "coring-echo: backend %.*s (%s)\n", int(rt.backend_name().size()), rt.backend_name().data(),
-               rt.describe().c_str());
   return rt.block_on(run(addr, ListenOptions{}));
 }

@@ -379,7 +379,11 @@ int main(int argc, char** argv) {
   app.add_flag("!--no-ramp-echo", cfg.ramp_echo, "do not prove each new connection with one echo during the ramp");
   app.add_option("--connect-timeout", cfg.connect_timeout, "seconds allowed for one connect");
   app.add_option("--timeout", cfg.timeout, "seconds allowed beyond --duration (or for all --messages)");
+  std::string log_level;
+  app.add_option("--log-level", log_level, "error | warn | info | debug (default: $CORING_LOG, else info)")
+      ->check(CLI::IsMember({"error", "warn", "info", "debug"}));
   CLI11_PARSE(app, argc, argv);
+  if (!log_level.empty()) set_log_level(*parse_log_level(log_level));
 
   raise_fd_limit();
   std::signal(SIGPIPE, SIG_IGN);

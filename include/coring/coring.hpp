@@ -6,6 +6,7 @@
 #include "coring/core/task.hpp"
 #include "coring/core/when_all.hpp"
 #include "coring/core/when_any.hpp"
+#include "coring/log.hpp"
 #include "coring/net/address.hpp"
 #include "coring/net/buffer.hpp"
 #include "coring/net/listener.hpp"

@@ -1,30 +1,45 @@
-// The logger's level (from CORING_LOG) and its output to stderr.
+// The logger: its level (CORING_LOG or set_log_level) and its output to stderr.
 #include "runtime/core/log.hpp"
 
+#include <atomic>
 #include <cstdio>
 #include <cstdlib>
-#include <cstring>
 
-namespace coring::detail {
+namespace coring {
+namespace {
 
-static LogLevel parse_level() noexcept {
+LogLevel initial_level() noexcept {
   const char* v = std::getenv("CORING_LOG");
   if (!v) return LogLevel::info;
-  if (!std::strcmp(v, "error")) return LogLevel::error;
-  if (!std::strcmp(v, "warn")) return LogLevel::warn;
-  if (!std::strcmp(v, "debug")) return LogLevel::debug;
-  return LogLevel::info;
+  auto l = parse_log_level(v);
+  return l ? *l : LogLevel::info;
 }
 
-LogLevel log_level() noexcept {
-  static const LogLevel level = parse_level();
+std::atomic<int>& level_store() noexcept {
+  static std::atomic<int> level{static_cast<int>(initial_level())};
   return level;
 }
 
+}  // namespace
+
+Result<LogLevel> parse_log_level(std::string_view name) {
+  if (name == "error") return LogLevel::error;
+  if (name == "warn" || name == "warning") return LogLevel::warn;
+  if (name == "info") return LogLevel::info;
+  if (name == "debug") return LogLevel::debug;
+  return errc::invalid_argument;
+}
+
+void set_log_level(LogLevel level) noexcept { level_store().store(static_cast<int>(level), std::memory_order_relaxed); }
+
+LogLevel log_level() noexcept { return static_cast<LogLevel>(level_store().load(std::memory_order_relaxed)); }
+
+namespace detail {
 void log_write(LogLevel level, fmt::string_view text) noexcept {
   static const char* names[] = {"error", "warn", "info", "debug"};
   std::fprintf(stderr, "coring %s: %.*s\n", names[static_cast<int>(level)], static_cast<int>(text.size()),
                text.data());
 }
+}  // namespace detail
 
-}  // namespace coring::detail
+}  // namespace coring

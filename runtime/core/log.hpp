@@ -1,14 +1,14 @@
-// A small leveled logger on fmt; silent on the hot path unless CORING_LOG asks for more.
+// The logger's internal entry point: fmt formatting, and nothing formatted below the level.
 #pragma once
 
 #include <fmt/core.h>
 
+#include "coring/log.hpp"
+
 namespace coring::detail {
 
-enum class LogLevel { error = 0, warn = 1, info = 2, debug = 3 };
-
-/// Current level: CORING_LOG=error|warn|info|debug (default info).
-LogLevel log_level() noexcept;
+using coring::LogLevel;
+using coring::log_level;
 void log_write(LogLevel level, fmt::string_view text) noexcept;
 
 template <class... Args>

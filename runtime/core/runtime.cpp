@@ -41,7 +41,9 @@ Runtime::Runtime(RuntimeOptions opts) : opts_(opts), loop_(std::make_unique<deta
       detail::log(detail::LogLevel::warn, "io_uring unavailable ({}); falling back to the epoll backend", why);
     }
   }
-  detail::log(detail::LogLevel::debug, "backend {}: {}", backend_name(), describe());
+  // One start-up line: backend, shards, ring features, and the fallback reason if any.
+  detail::log(detail::LogLevel::info, "backend {}, 1 shard, {}{}{}", backend_name(), describe(),
+              fallback_reason().empty() ? "" : "; fallback because: ", fallback_reason());
 }
 
 Runtime::~Runtime() = default;
