@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian packages coring needs to build and test (as root), or prints the apt line to run.
 set -euo pipefail
-packages=(g++ cmake make pkg-config liburing-dev libfmt-dev doctest-dev libcli11-dev)
+packages=(g++ cmake make pkg-config liburing-dev libfmt-dev doctest-dev libcli11-dev python3)
 [ "${1:-}" = "--bench" ] && packages+=(wrk valgrind strace linux-perf gnuplot-nox python3)
 missing=()
 for p in "${packages[@]}"; do
