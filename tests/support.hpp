@@ -55,6 +55,21 @@ inline std::string make_pattern(uint64_t seed, std::size_t n, std::size_t from =
 inline std::span<const std::byte> bytes_of(const std::string& s) {
   return {reinterpret_cast<const std::byte*>(s.data()), s.size()};
 }
+/// Appends what arrives to `out` and/or counts it in `count` until EOF (true) or an error (false).
+inline Task<bool> recv_to_eof(Stream& s, std::string* out, std::size_t* count = nullptr) {
+  for (;;) {
+    auto b = co_await s.recv();
+    if (!b) co_return false;
+    if (b->empty()) co_return true;
+    if (out) out->append(b->view());
+    if (count) *count += b->size();
+  }
+}
+/// Sends all of `data`, then half-closes: the peer sees EOF after it.
+inline Task<bool> send_and_shutdown(Stream& s, const std::string& data) {
+  auto r = co_await s.send_all(bytes_of(data));
+  co_return r && *r == data.size() && bool(s.shutdown(ShutdownHow::write));
+}
 /// Small kernel socket buffers, so large sends go short and have to wait for the peer.
 inline void small_buffers(const Stream& s) {
   int sz = 16 * 1024;

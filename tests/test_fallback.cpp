@@ -52,10 +52,6 @@ bool deny_io_uring_setup() {
 }
 #endif
 
-std::span<const std::byte> bytes_of(const std::string& s) {
-  return {reinterpret_cast<const std::byte*>(s.data()), s.size()};
-}
-
 Task<> echo_once(Listener l) {
   auto s = co_await l.accept();
   if (!s) co_return;
@@ -65,20 +61,6 @@ Task<> echo_once(Listener l) {
     if (!co_await s->send_all(*b)) break;
   }
   (void)s->shutdown();
-}
-
-Task<bool> send_and_shutdown(Stream& s, const std::string& data) {
-  auto r = co_await s.send_all(bytes_of(data));
-  co_return r && bool(s.shutdown(ShutdownHow::write));
-}
-
-Task<bool> read_all(Stream& s, std::string& out) {
-  for (;;) {
-    auto b = co_await s.recv();
-    if (!b) co_return false;
-    if (b->empty()) co_return true;
-    out.append(b->view());
-  }
 }
 
 /// A listener and a client in one runtime: 256 KiB there and back. No doctest
@@ -93,7 +75,7 @@ Task<bool> loopback_echo() {
   std::string data(256 * 1024, '\0');
   for (std::size_t i = 0; i < data.size(); ++i) data[i] = static_cast<char>(i * 7 + (i >> 9));
   std::string back;
-  auto [sent, got] = co_await when_all(send_and_shutdown(*c, data), read_all(*c, back));
+  auto [sent, got] = co_await when_all(test::send_and_shutdown(*c, data), test::recv_to_eof(*c, &back));
   co_return sent && got && back == data;
 }
 

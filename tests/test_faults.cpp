@@ -20,6 +20,7 @@ using namespace std::chrono_literals;
 
 namespace {
 using test::bytes_of;
+using test::recv_to_eof;
 using test::make_pattern;
 using test::pattern;
 using test::small_buffers;
@@ -41,16 +42,6 @@ Task<bool> recv_exact(Stream& s, std::string& out, std::size_t want) {
 }
 
 /// Reads until EOF; false on error. Counts bytes only when `out` is null.
-Task<bool> recv_to_eof(Stream& s, std::string* out, std::size_t* count = nullptr) {
-  for (;;) {
-    auto b = co_await s.recv();
-    if (!b) co_return false;
-    if (b->empty()) co_return true;
-    if (out) out->append(b->view());
-    if (count) *count += b->size();
-  }
-}
-
 /// Sends 1 MiB chunks until an error (the peer never reads, so: until cancelled).
 Task<Result<std::size_t>> send_forever(Stream& s, std::size_t* total = nullptr) {
   const std::string chunk = make_pattern(9, 1 << 20);

@@ -14,6 +14,8 @@ using namespace std::chrono_literals;
 
 namespace {
 using test::bytes_of;
+using test::recv_to_eof;
+using test::send_and_shutdown;
 using test::make_pattern;
 using test::pattern;
 using test::small_buffers;
@@ -50,15 +52,6 @@ Task<bool> recv_exact(Stream& s, std::string& out, std::size_t want) {
 }
 
 /// Reads until EOF; false on error.
-Task<bool> recv_to_eof(Stream& s, std::string& out) {
-  for (;;) {
-    auto b = co_await s.recv();
-    if (!b) co_return false;
-    if (b->empty()) co_return true;
-    out.append(b->view());
-  }
-}
-
 }  // namespace
 
 TEST_CASE_TEMPLATE("echo round trip", B, CORING_BACKENDS) {
@@ -161,7 +154,7 @@ TEST_CASE_TEMPLATE("echo: 1 MiB then shutdown(write) returns every byte in order
     const std::string data = make_pattern(42, kMiB);
     std::string back;
     back.reserve(kMiB);
-    auto [sent, got] = co_await when_all(send_mib_then_shutdown(*c, data), recv_to_eof(*c, back));
+    auto [sent, got] = co_await when_all(send_mib_then_shutdown(*c, data), recv_to_eof(*c, &back));
     CHECK(sent);
     CHECK(got);
     REQUIRE(back.size() == data.size());
@@ -198,7 +191,7 @@ Task<bool> concurrent_senders(Stream& s) {
 
 Task<bool> slow_receiver(Stream& s, std::string& out) {
   co_await sleep_for(30ms);  // let the socket buffers fill so sends go short and queue up
-  co_return co_await recv_to_eof(s, out);
+  co_return co_await recv_to_eof(s, &out);
 }
 }  // namespace
 
@@ -239,10 +232,6 @@ TEST_CASE_TEMPLATE("send_all from concurrent tasks on one stream never interleav
 }
 
 namespace {
-Task<bool> send_and_shutdown(Stream& s, const std::string& data) {
-  auto r = co_await s.send_all(bytes_of(data));
-  co_return r && *r == data.size() && bool(s.shutdown(ShutdownHow::write));
-}
 }  // namespace
 
 // ---------------------------------------------------------------------------
@@ -259,7 +248,7 @@ TEST_CASE_TEMPLATE("half-close: recv sees EOF while the server can still send", 
     REQUIRE(c->shutdown(ShutdownHow::write));
 
     std::string in;
-    CHECK(co_await recv_to_eof(*s, in));  // data, then an empty buffer
+    CHECK(co_await recv_to_eof(*s, &in));  // data, then an empty buffer
     CHECK(in == "last words");
     auto again = co_await s->recv();  // EOF is sticky
     REQUIRE(again);
@@ -268,7 +257,7 @@ TEST_CASE_TEMPLATE("half-close: recv sees EOF while the server can still send", 
     // The server's direction is still open: a large reply gets through whole.
     const std::string reply = make_pattern(7, 300'000);
     std::string got;
-    auto [sent, received] = co_await when_all(send_and_shutdown(*s, reply), recv_to_eof(*c, got));
+    auto [sent, received] = co_await when_all(send_and_shutdown(*s, reply), recv_to_eof(*c, &got));
     CHECK(sent);
     CHECK(received);
     CHECK(got.size() == reply.size());
@@ -423,7 +412,7 @@ TEST_CASE_TEMPLATE("Stream::close from another task wakes a recv waiter with an 
     CHECK(!s->is_open());
     // The peer sees the close as EOF.
     std::string in;
-    CHECK(co_await recv_to_eof(*c, in));
+    CHECK(co_await recv_to_eof(*c, &in));
     CHECK(in.empty());
     CHECK(rt.stats().connections_open == 1);
   });
