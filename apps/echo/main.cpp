@@ -7,6 +7,7 @@
 #include <cstring>
 
 #include "coring/coring.hpp"
+#include "common/app_setup.hpp"
 #include "threaded_echo.hpp"
 
 using namespace coring;
@@ -42,13 +43,6 @@ Task<int> run(std::string addr, ListenOptions opts) {
   co_return 0;
 }
 
-void raise_fd_limit() {
-  rlimit r{};
-  if (::getrlimit(RLIMIT_NOFILE, &r) == 0 && r.rlim_cur < r.rlim_max) {
-    r.rlim_cur = r.rlim_max;
-    ::setrlimit(RLIMIT_NOFILE, &r);
-  }
-}
 
 }  // namespace
 
@@ -64,13 +58,10 @@ int main(int argc, char** argv) {
   app.add_option("--backend", backend, "uring | epoll | threads")->check(CLI::IsMember({"uring", "epoll", "threads", "auto"}));
   app.add_option("--buffers", opts.buffer_count, "receive buffers in the pool (power of two)");
   app.add_option("--buffer-size", opts.buffer_size, "bytes per receive buffer");
-  std::string log_level;
-  app.add_option("--log-level", log_level, "error | warn | info | debug (default: $CORING_LOG, else info)")
-      ->check(CLI::IsMember({"error", "warn", "info", "debug"}));
+  apps::add_log_level_option(app);
   CLI11_PARSE(app, argc, argv);
-  if (!log_level.empty()) set_log_level(*parse_log_level(log_level));
 
-  raise_fd_limit();
+  apps::raise_fd_limit();
   block_signals(SIGINT, SIGTERM);
   std::signal(SIGPIPE, SIG_IGN);
   const std::string addr = host + ":" + std::to_string(port);

@@ -28,6 +28,7 @@
 #include <vector>
 
 #include "coring/coring.hpp"
+#include "common/app_setup.hpp"
 #include "histogram.hpp"
 
 using namespace coring;
@@ -336,13 +337,6 @@ Task<Report> run(Shared& sh, SocketAddress server, std::vector<SocketAddress> so
   co_return rep;
 }
 
-void raise_fd_limit() {
-  rlimit r{};
-  if (::getrlimit(RLIMIT_NOFILE, &r) == 0 && r.rlim_cur < r.rlim_max) {
-    r.rlim_cur = r.rlim_max;
-    ::setrlimit(RLIMIT_NOFILE, &r);
-  }
-}
 
 std::vector<std::string> split(const std::string& s, char sep) {
   std::vector<std::string> out;
@@ -379,13 +373,10 @@ int main(int argc, char** argv) {
   app.add_flag("!--no-ramp-echo", cfg.ramp_echo, "do not prove each new connection with one echo during the ramp");
   app.add_option("--connect-timeout", cfg.connect_timeout, "seconds allowed for one connect");
   app.add_option("--timeout", cfg.timeout, "seconds allowed beyond --duration (or for all --messages)");
-  std::string log_level;
-  app.add_option("--log-level", log_level, "error | warn | info | debug (default: $CORING_LOG, else info)")
-      ->check(CLI::IsMember({"error", "warn", "info", "debug"}));
+  apps::add_log_level_option(app);
   CLI11_PARSE(app, argc, argv);
-  if (!log_level.empty()) set_log_level(*parse_log_level(log_level));
 
-  raise_fd_limit();
+  apps::raise_fd_limit();
   std::signal(SIGPIPE, SIG_IGN);
 
   auto server = SocketAddress::parse(cfg.host + ":" + std::to_string(cfg.port));
