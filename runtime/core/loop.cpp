@@ -31,11 +31,6 @@ void Loop::run_ready() {
   for (std::size_t n = ready_.size(); n > 0 && !ready_.empty(); --n) ready_.pop().resume();
 }
 
-void Loop::turn() {
-  run_ready();
-  poll_io();
-}
-
 void Loop::poll_io(int64_t until) {
   ++stats.loop_turns;
   int64_t timeout = -1;

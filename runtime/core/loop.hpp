@@ -37,8 +37,8 @@ class Loop {
 
   /// Runs `root` until it finishes, then cancels, drains and destroys spawned tasks.
   void run_root(std::coroutine_handle<> root);
-  /// One turn: resume ready tasks, wait for I/O (bounded by the next timer), fire timers.
-  void turn();
+  /// A loop turn is run_ready() then poll_io(): resume ready tasks, then wait
+  /// for I/O (bounded by the next timer) and fire due timers.
   void run_ready();
   /// Waits for I/O, bounded by the next timer and by `until` (absolute ns, -1: none).
   void poll_io(int64_t until = -1);

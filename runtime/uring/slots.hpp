@@ -25,15 +25,12 @@ class SlotPool {
     free_ = s->next_free;
     s->kind = kind;
     s->target = target;
-    ++live_;
     return s;
   }
   void put(Slot* s) noexcept {
     s->next_free = free_;
     free_ = s;
-    --live_;
   }
-  std::size_t live() const noexcept { return live_; }
 
  private:
   [[gnu::noinline]] void grow() {
@@ -47,7 +44,6 @@ class SlotPool {
   }
   std::vector<std::unique_ptr<Slot[]>> chunks_;
   Slot* free_ = nullptr;
-  std::size_t live_ = 0;
 };
 
 }  // namespace coring::detail::uring

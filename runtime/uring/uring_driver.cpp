@@ -305,13 +305,13 @@ class UringDriver final : public Driver {
   }
 
   void resume_starved() {
-    std::vector<Conn*> list;
-    list.swap(starved_);
-    for (Conn* c : list) {
+    resuming_.swap(starved_);  // both keep their capacity: no allocation per recovery
+    for (Conn* c : resuming_) {
       c->starved = false;
       if (!c->closed && c->reader && c->queue.empty()) recv_start(*c);
       StreamOps::unref(c);
     }
+    resuming_.clear();
   }
 
   Loop& loop_;
@@ -322,6 +322,7 @@ class UringDriver final : public Driver {
   io_uring_buf_ring* buf_ring_ = nullptr;
   uring::SlotPool slots_;
   std::vector<Conn*> starved_;
+  std::vector<Conn*> resuming_;  // scratch for resume_starved()
   bool skip_success_ = false;
   uint32_t share_ = 8;  // buffers_per_connection
   uint32_t share_bytes_ = 0;  // byte limit per armed recv (0: kernel lacks it)
