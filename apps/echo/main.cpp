@@ -1,4 +1,4 @@
-// coring-echo: a TCP echo server on the io_uring or epoll backend, or thread-per-connection.
+// coring-echo: a TCP echo server on every shard (io_uring or epoll backend), or thread-per-connection.
 #include <sys/resource.h>
 
 #include <CLI/CLI.hpp>
@@ -25,24 +25,55 @@ Task<> echo(Stream s) {
 Task<> serve(Listener l) {
   for (;;) {
     auto s = co_await l.accept();
-    if (!s) co_return;  // cancelled: the runtime is stopping
+    if (!s) co_return;  // the listener closed: the server is stopping
     spawn(echo(std::move(*s)));
   }
 }
 
-Task<int> run(std::string addr, ListenOptions opts) {
-  auto l = Listener::bind(addr, opts);
-  if (!l) {
-    std::fprintf(stderr, "coring-echo: cannot listen on %s: %s\n", addr.c_str(), l.error().message().c_str());
-    co_return 1;
-  }
-  std::fprintf(stderr, "coring-echo: listening on %s\n", l->local_address().to_string().c_str());
+/// Binds the address on the calling shard (SO_REUSEPORT: one listener per
+/// shard, the kernel spreads connections) and serves it.
+Result<void> listen_here(const std::string& addr) {
+  auto l = Listener::bind(addr, ListenOptions{.reuse_port = true});
+  if (!l) return l.error();
   spawn(serve(std::move(*l)));
-  auto sig = co_await wait_for_signal(SIGINT, SIGTERM);
-  std::fprintf(stderr, "coring-echo: %s, stopping\n", sig ? strsignal(*sig) : "signal wait failed");
-  co_return 0;
+  return {};
 }
 
+void print_stats(const std::vector<RuntimeStats>& shards) {
+  for (const RuntimeStats& s : shards)
+    std::fprintf(stderr,
+                 "coring-echo: shard %u: %lu connections accepted, %lu loop turns, %lu submit syscalls, "
+                 "%lu operations, %lu completions, %lu buffer-exhaustion events\n",
+                 s.shard, s.connections_accepted, s.loop_turns, s.submit_syscalls, s.ops_submitted, s.completions,
+                 s.buffer_exhausted);
+}
+
+Task<int> run(Runtime& rt, std::string addr) {
+  // A named lambda: GCC 12 destroys a temporary with a non-trivial capture
+  // (here a std::string) twice when it sits in a co_await expression.
+  auto bind_here = [addr](unsigned) { return listen_here(addr); };
+  auto bound = co_await on_all_shards(bind_here);
+  for (unsigned i = 0; i < bound.size(); ++i) {
+    if (!bound[i]) {
+      std::fprintf(stderr, "coring-echo: cannot listen on %s (shard %u): %s\n", addr.c_str(), i,
+                   bound[i].error().message().c_str());
+      co_return 1;
+    }
+  }
+  std::fprintf(stderr, "coring-echo: listening on %s with %u shard%s\n", addr.c_str(), rt.shards(),
+               rt.shards() == 1 ? "" : "s");
+  auto sig = co_await wait_for_signal(SIGINT, SIGTERM, SIGUSR1);
+  while (sig && *sig == SIGUSR1) {  // SIGUSR1: print the statistics and go on
+    print_stats(co_await all_shard_stats());
+    sig = co_await wait_for_signal(SIGINT, SIGTERM, SIGUSR1);
+  }
+  std::fprintf(stderr, "coring-echo: %s: stopping (drain up to %ld ms; a second signal exits at once)\n",
+               sig ? strsignal(*sig) : "signal wait failed", static_cast<long>(rt.options().drain_timeout.count()));
+  unblock_signals(SIGINT, SIGTERM);  // a second one now ends the process
+  co_await rt.shutdown(rt.options().drain_timeout);
+  print_stats(co_await all_shard_stats());
+  co_return 0;
+}
 
 }  // namespace
 
@@ -53,22 +84,25 @@ int main(int argc, char** argv) {
   uint16_t port = 7000;
   std::string backend = "uring";
   RuntimeOptions opts;
+  long drain_ms = 1000;
   app.add_option("--host", host, "address to listen on");
   app.add_option("--port,-p", port, "TCP port");
   app.add_option("--backend", backend, "uring | epoll | threads")->check(CLI::IsMember({"uring", "epoll", "threads", "auto"}));
-  app.add_option("--buffers", opts.buffer_count, "receive buffers in the pool (power of two)");
+  app.add_option("--shards", opts.shards, "event-loop threads, each pinned to a CPU (0: one per CPU)")->capture_default_str();
+  app.add_option("--drain-timeout", drain_ms, "ms that connections get to finish after SIGINT/SIGTERM")->capture_default_str();
+  app.add_option("--buffers", opts.buffer_count, "receive buffers in each shard's pool (power of two)");
   app.add_option("--buffer-size", opts.buffer_size, "bytes per receive buffer");
   apps::add_log_level_option(app);
   CLI11_PARSE(app, argc, argv);
 
   apps::raise_fd_limit();
-  block_signals(SIGINT, SIGTERM);
+  block_signals(SIGINT, SIGTERM, SIGUSR1);  // before any thread starts: they inherit the mask
   std::signal(SIGPIPE, SIG_IGN);
   const std::string addr = host + ":" + std::to_string(port);
   if (backend == "threads") return apps::run_threaded_echo(addr);
 
   opts.backend = *parse_backend(backend);
-  opts.drain_timeout = std::chrono::milliseconds(1000);
+  opts.drain_timeout = std::chrono::milliseconds(drain_ms);
   Runtime rt(opts);
-  return rt.block_on(run(addr, ListenOptions{}));
+  return rt.block_on(run(rt, addr));
 }

@@ -401,6 +401,7 @@ int main(int argc, char** argv) {
   for (auto& b : sh.pattern) b = static_cast<std::byte>(splitmix64(seed));
 
   RuntimeOptions opts;
+  opts.shards = 1;  // one loop drives every connection (pinned with taskset by the bench scripts)
   opts.backend = *parse_backend(cfg.backend);
   opts.drain_timeout = std::chrono::milliseconds(1000);
   Runtime rt(opts);

@@ -3,11 +3,13 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
 
+#include "coring/core/shard.hpp"
 #include "coring/core/task.hpp"
 #include "coring/result.hpp"
 #include "coring/runtime_stats.hpp"
@@ -25,6 +27,11 @@ std::string_view to_string(Backend b);
 
 /// Everything configurable about a runtime; the defaults are safe.
 struct RuntimeOptions {
+  /// Shards: event loops, one thread each, pinned to successive CPUs of the
+  /// process's affinity mask. 0: one per CPU the process may run on. Shard 0
+  /// is the thread that calls block_on.
+  unsigned shards = 0;
+  bool pin_shards = true;
   Backend backend = Backend::automatic;
   /// io_uring submission queue entries (SQEs produced in one loop turn beyond
   /// this are flushed early).
@@ -42,14 +49,23 @@ struct RuntimeOptions {
   uint32_t buffers_per_connection = 8;
   /// How long a stopping runtime lets cancelled spawned tasks finish.
   std::chrono::milliseconds drain_timeout{5000};
+  /// Cross-shard calls in flight from one shard to another before the sender
+  /// waits (each pair of shards has its own bounded mailbox ring).
+  uint32_t mailbox_capacity = 256;
+  /// The offload pool: threads (started on first use) and its queue bound.
+  unsigned offload_threads = 2;
+  uint32_t offload_queue = 256;
 };
 
 namespace detail {
-class Loop;
+class ShardGroup;
 }
 
-/// A single-shard runtime: the calling thread runs the event loop.
-/// (Thread-per-core sharding builds on this: one Runtime loop per core.)
+/// A thread-per-core runtime: `shards` event loops, each on its own pinned
+/// thread with its own ring (or epoll instance), buffer pool and timers;
+/// nothing on the hot path is shared between them. The thread that calls
+/// block_on is shard 0; the others wait for work (cross-shard calls) between
+/// runs. Create and use a Runtime from one thread.
 class Runtime {
  public:
   explicit Runtime(RuntimeOptions opts = {});
@@ -57,14 +73,40 @@ class Runtime {
   Runtime(const Runtime&) = delete;
   Runtime& operator=(const Runtime&) = delete;
 
-  /// Runs `main` on this thread's loop until it returns, then cancels the
-  /// tasks it spawned, drains them (drain_timeout) and destroys the rest.
+  /// Runs `main` on shard 0 (this thread) until it returns, then, on every
+  /// shard at once, cancels the spawned tasks, drains them (drain_timeout)
+  /// and destroys the rest.
   template <class T>
   T block_on(Task<T> main) {
     std::optional<detail::TaskResult<T>> out;
     run_root(wrap(std::move(main), out));
     if constexpr (!std::is_void_v<T>) return out->take();
   }
+
+  /// Starts `fn()` (returning Task<>) as a spawned task on every shard, runs
+  /// until SIGINT or SIGTERM, then stops gracefully: shutdown(drain_timeout),
+  /// then the usual stop. A second signal during the drain ends the process
+  /// at once. Returns 0, the process exit status. Call it before any other
+  /// thread exists that could take the signals (it blocks them first).
+  template <class F>
+  int run_on_every_shard(F fn) {
+    block_on(serve_until_signal([fn](unsigned) -> Task<> { return fn(); }));
+    return 0;
+  }
+
+  /// Graceful stop, called from the main task: every shard stops accepting
+  /// (its listeners close, accept() returns operation_canceled), every
+  /// cancel_on_stop scope is cancelled and stop_requested() turns true; then
+  /// waits until no user task is left on any shard, or `grace` has passed.
+  /// What is still running afterwards is cancelled when main returns.
+  Task<> shutdown(std::chrono::milliseconds grace);
+
+  /// Runs `fn` on shard `shard` (see coring::submit_to).
+  template <class F>
+  auto on_shard(unsigned shard, F fn) {
+    return submit_to(shard, std::move(fn));
+  }
+  unsigned shards() const noexcept;
 
   /// The backend actually running (after any fallback).
   Backend backend() const noexcept;
@@ -73,6 +115,8 @@ class Runtime {
   const std::string& fallback_reason() const noexcept;
   /// Ring features in use, e.g. "defer_taskrun single_issuer buf_ring ...".
   std::string describe() const;
+  /// The calling shard's statistics (shard 0's when called from outside the
+  /// runtime, e.g. after block_on). For every shard use all_shard_stats().
   RuntimeStats stats() const noexcept;
   const RuntimeOptions& options() const noexcept { return opts_; }
 
@@ -87,9 +131,13 @@ class Runtime {
     }
   }
   void run_root(Task<> root);
+  Task<> serve_until_signal(std::function<Task<>(unsigned)> start);
 
   RuntimeOptions opts_;
-  std::unique_ptr<detail::Loop> loop_;
+  std::unique_ptr<detail::ShardGroup> group_;
 };
+
+/// The runtime the calling task runs on.
+Runtime& runtime() noexcept;
 
 }  // namespace coring

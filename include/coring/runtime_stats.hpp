@@ -1,4 +1,4 @@
-// RuntimeStats: counters a shard keeps about its own work, readable as one snapshot.
+// RuntimeStats: counters a shard keeps about its own work; all_shard_stats() reads them as one snapshot.
 #pragma once
 
 #include <cstdint>
@@ -6,6 +6,7 @@
 namespace coring {
 
 struct RuntimeStats {
+  uint32_t shard = 0;               ///< which shard these are from
   uint64_t loop_turns = 0;          ///< iterations of the event loop
   uint64_t submit_syscalls = 0;     ///< io_uring_enter / epoll_wait calls
   uint64_t ops_submitted = 0;       ///< SQEs (io_uring) or readiness-driven syscalls (epoll)
@@ -18,6 +19,14 @@ struct RuntimeStats {
   uint64_t connections_open = 0;
   uint64_t connections_closed = 0;
   uint64_t buffers_in_use = 0;      ///< receive buffers lent out right now
+  uint64_t mail_sent = 0;           ///< cross-shard calls this shard sent
+  uint64_t mail_received = 0;       ///< cross-shard calls this shard ran for others
+  uint64_t mailbox_full_waits = 0;  ///< calls that waited for room in a full mailbox (backpressure)
+  uint64_t mailbox_depth = 0;       ///< calls queued in this shard's mailbox right now
+  uint64_t parked_calls = 0;        ///< this shard's calls waiting for mailbox or offload-queue room now
+  uint64_t wakeups_sent = 0;        ///< MSG_RING / eventfd wake-ups sent to other shards
+  uint64_t offloads = 0;            ///< functions sent to the offload pool
+  uint64_t offload_waits = 0;       ///< offloads that waited for room in the pool's queue
 };
 
 }  // namespace coring

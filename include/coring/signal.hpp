@@ -9,6 +9,7 @@
 namespace coring {
 namespace detail {
 void block_signal_mask(uint64_t mask);
+void unblock_signal_mask(uint64_t mask);
 Task<Result<int>> wait_for_signal_mask(uint64_t mask);
 template <class... S>
 constexpr uint64_t signal_mask(S... s) {
@@ -21,6 +22,13 @@ constexpr uint64_t signal_mask(S... s) {
 template <class... S>
 void block_signals(S... signals) {
   detail::block_signal_mask(detail::signal_mask(signals...));
+}
+
+/// Unblocks them again on the calling thread: one that arrives then takes
+/// its default action (for SIGINT/SIGTERM: the process ends at once).
+template <class... S>
+void unblock_signals(S... signals) {
+  detail::unblock_signal_mask(detail::signal_mask(signals...));
 }
 
 /// Waits until one of the signals arrives and returns its number. They must

@@ -13,6 +13,7 @@ namespace coring::detail {
 
 struct Conn;
 struct ListenerState;
+class Loop;
 
 /// Everything above this interface (tasks, timers, streams) is backend-blind.
 /// Start functions return a result at once (>= 0 or -errno) when the operation
@@ -57,6 +58,13 @@ class Driver {
   // --- misc ---
   /// Completes `op` when `fd` is readable.
   virtual int32_t poll_readable(int fd, Completion& op) = 0;
+  /// Wakes another shard's loop from this one's thread, if the backend has a
+  /// way to (io_uring: IORING_OP_MSG_RING, sent with this turn's submit).
+  /// False: the caller writes the target's eventfd instead.
+  virtual bool wake(Loop& target) noexcept {
+    (void)target;
+    return false;
+  }
 };
 
 }  // namespace coring::detail

@@ -1,22 +1,63 @@
-// Loop: the turn (ready tasks, I/O wait bounded by timers, timers) and the stop sequence.
+// Loop: the turn (ready tasks, I/O wait bounded by timers, mail, timers) and the stop sequence.
 #include "runtime/core/loop.hpp"
 
+#include <sys/eventfd.h>
 #include <time.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <system_error>
 
 #include "runtime/core/log.hpp"
+#include "runtime/core/shard_group.hpp"
+#include "runtime/net/stream_ops.hpp"
 
 namespace coring::detail {
 
 thread_local Loop* Loop::current_ = nullptr;
 
-Loop::Loop(const RuntimeOptions& opts) : opts_(opts), pool_(opts.buffer_count, opts.buffer_size) {
+Loop::Loop(const RuntimeOptions& opts, ShardGroup* group, unsigned id)
+    : opts_(opts), group_(group), id_(id), pool_(opts.buffer_count, opts.buffer_size) {
   spawned_.prev = spawned_.next = &spawned_;
+  stop_list_.prev = stop_list_.next = &stop_list_;
+  wake_fd_ = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+  if (wake_fd_ < 0) throw std::system_error(errno, std::generic_category(), "eventfd");
+  parked_calls_.resize(group ? group->size() : 1);
+  stats.shard = id;
   update_now();
 }
 
 Loop::~Loop() {
   if (current_ == this) current_ = nullptr;
+  if (driver_ && wake_armed_) driver_->abandon(nullptr, wake_op_);
+  driver_.reset();
+  ::close(wake_fd_);
   spawned_.prev = spawned_.next = nullptr;
+}
+
+void Loop::set_driver(std::unique_ptr<Driver> d) {
+  driver_ = std::move(d);
+  arm_wake_poll();
+}
+
+// The eventfd is watched like any descriptor: a completion marks the loop
+// woken and re-arms the watch.
+void Loop::arm_wake_poll() {
+  wake_op_.loop = this;
+  wake_op_.complete = [](Completion* c, int32_t res) {
+    Loop* self = static_cast<WakeOp*>(c)->loop;
+    self->wake_armed_ = false;
+    uint64_t v;
+    while (::read(self->wake_fd_, &v, sizeof v) < 0 && errno == EINTR) {
+    }
+    self->woken_ = true;
+    if (res >= 0) self->arm_wake_poll();
+    else log(LogLevel::error, "shard {}: wake-up descriptor failed ({}); eventfd wake-ups stop", self->id_, -res);
+  };
+  const int32_t r = driver_->poll_readable(wake_fd_, wake_op_);
+  if (r == kPending) wake_armed_ = true;
+  else log(LogLevel::error, "shard {}: cannot watch the wake-up descriptor ({})", id_, -r);
 }
 
 void Loop::update_now() noexcept {
@@ -34,7 +75,7 @@ void Loop::run_ready() {
 void Loop::poll_io(int64_t until) {
   ++stats.loop_turns;
   int64_t timeout = -1;
-  if (!ready_.empty()) {
+  if (!ready_.empty() || woken_) {  // woken_: mail noticed but not read yet
     timeout = 0;
   } else {
     int64_t next = timers_.empty() ? until : timers_.next_deadline();
@@ -43,6 +84,10 @@ void Loop::poll_io(int64_t until) {
   }
   driver_->wait(timeout);
   update_now();
+  if (woken_) {
+    woken_ = false;
+    process_mail();
+  }
   timers_.fire_due(now_);
 }
 
@@ -52,6 +97,7 @@ void Loop::spawn(std::coroutine_handle<> h, SpawnLink* link) {
   spawned_.prev->next = link;
   spawned_.prev = link;
   ++spawned_count_;
+  if (link->internal) ++internal_count_;
   if (draining_) link->own_cancel.cancel();  // the runtime is stopping: cancelled from the start
   schedule(h);
 }
@@ -65,33 +111,222 @@ void Loop::run_root(std::coroutine_handle<> root) {
     if (root.done()) break;
     poll_io();
   }
-  drain_spawned();
+  stop_tasks(group_->begin_stop());
   current_ = saved;
 }
 
-void Loop::drain_spawned() {
-  if (spawned_.next == &spawned_) return;
+void Loop::stop_tasks(uint32_t epoch) {
   draining_ = true;
-  // Cancel every spawned task; let them finish within the drain period.
+  // 1. Cancel every spawned task; let them finish within the drain period,
+  // serving I/O and cross-shard calls meanwhile.
   for (SpawnLink* l = spawned_.next; l != &spawned_; l = l->next) l->own_cancel.cancel();
   const int64_t deadline = now_ + int64_t(opts_.drain_timeout.count()) * 1'000'000;
-  while (now_ < deadline) {
+  while (spawned_.next != &spawned_ && now_ < deadline) {
     run_ready();
     if (spawned_.next == &spawned_) break;
     poll_io(deadline);
   }
+  // Offloaded functions write into their callers' frames: wait until every one has returned.
+  while (offloads_in_flight_ > 0) {
+    run_ready();
+    poll_io();
+  }
+  // 2. Wait for every shard to get here, still serving: a task draining on
+  // another shard may be waiting for a call to this one.
+  group_->arrive(0, epoch);
+  while (!group_->all_arrived(0, epoch)) {
+    run_ready();
+    poll_io();
+  }
+  // 3. Nothing runs any more on any shard: destroy what is left, and drop
+  // calls and replies that name destroyed frames.
+  discard_mail_ = true;
   if (spawned_.next != &spawned_) {
-    log(LogLevel::warn, "{} spawned tasks still running after the drain period; destroying them", spawned_count_);
+    if (user_spawned() > 0)
+      log(LogLevel::warn, "shard {}: {} spawned tasks still running after the drain period; destroying them", id_,
+          user_spawned());
     ready_.clear();
-    while (spawned_.next != &spawned_) spawned_.next->self.destroy();
+    destroy_spawned();
   }
   // Let the kernel finish what the destroyed operations cancelled.
   for (int i = 0; i < 4; ++i) {
     ready_.clear();
     driver_->wait(0);
+    process_mail();
   }
   ready_.clear();
+  for (auto& q : parked_calls_) q = {};
+  parked_offloads_ = {};
+  discard_mail_ = false;
+  // 4. Wait for every shard to finish destroying; mail that arrives now is
+  // new work for the next run and stays queued (woken_ makes the next turn look).
+  group_->arrive(1, epoch);
+  for (;;) {
+    wake_pending_.store(false, std::memory_order_seq_cst);
+    std::atomic_thread_fence(std::memory_order_seq_cst);
+    if (group_->all_arrived(1, epoch)) break;
+    driver_->wait(-1);
+  }
+  woken_ = true;
+  ready_.clear();
   draining_ = false;
+  stopping_ = false;
+  // Submit what is queued (wake-ups included): this thread may not enter
+  // the kernel again for a long time.
+  driver_->wait(0);
+}
+
+void Loop::destroy_spawned() noexcept {
+  while (spawned_.next != &spawned_) spawned_.next->self.destroy();
+}
+
+// ---- cross-shard calls ----
+
+void Loop::submit_call(unsigned shard, CrossCall* c) {
+  if (shard >= group_->size()) throw std::out_of_range("coring::submit_to: no such shard");
+  c->origin = this;
+  ++stats.mail_sent;
+  CallQueue& q = parked_calls_[shard];
+  CallRing& r = group_->ring(id_, shard);
+  if (q.empty() && r.push(c)) {
+    wake(group_->loop(shard));
+    return;
+  }
+  // The mailbox is full: the call waits here, in its caller's frame.
+  ++stats.mailbox_full_waits;
+  q.push(c);
+  r.sender_waiting.store(true, std::memory_order_seq_cst);
+  if (!r.full()) retry_parked();  // room appeared before the receiver could see the flag
+}
+
+void Loop::submit_offload(CrossCall* c) {
+  c->origin = this;
+  ++offloads_in_flight_;
+  ++stats.offloads;
+  if (parked_offloads_.empty() && group_->offload().try_push(c, id_)) return;
+  ++stats.offload_waits;
+  parked_offloads_.push(c);
+}
+
+void Loop::wake(Loop& target) noexcept {
+  // Dekker with process_mail(): the call (or reply) stored before the flag
+  // is read, the flag cleared there before the rings are read.
+  std::atomic_thread_fence(std::memory_order_seq_cst);
+  if (target.wake_pending_.exchange(true, std::memory_order_seq_cst)) return;  // one is on its way
+  ++stats.wakeups_sent;
+  if (!driver_->wake(target)) {
+    const uint64_t one = 1;
+    [[maybe_unused]] auto n = ::write(target.wake_fd_, &one, sizeof one);
+  }
+}
+
+void Loop::wake_from_any_thread(bool force) noexcept {
+  std::atomic_thread_fence(std::memory_order_seq_cst);
+  if (wake_pending_.exchange(true, std::memory_order_seq_cst) && !force) return;
+  const uint64_t one = 1;
+  [[maybe_unused]] auto n = ::write(wake_fd_, &one, sizeof one);
+}
+
+void Loop::wake_all_by_eventfd() noexcept {
+  const uint64_t one = 1;
+  for (unsigned i = 0; i < group_->size(); ++i)
+    if (i != id_) [[maybe_unused]] auto n = ::write(group_->loop(i).wake_fd_, &one, sizeof one);
+}
+
+void Loop::process_mail() {
+  // Cleared first: whatever is posted from now on sends a new wake-up.
+  wake_pending_.store(false, std::memory_order_seq_cst);
+  std::atomic_thread_fence(std::memory_order_seq_cst);
+  const unsigned n = group_->size();
+  for (unsigned s = 0; s < n; ++s) {
+    if (s == id_) continue;
+    CallRing& r = group_->ring(s, id_);
+    bool popped = false;
+    while (CrossCall* c = r.pop()) {
+      popped = true;
+      ++stats.mail_received;
+      if (!discard_mail_) c->run(c);
+    }
+    if (popped && r.sender_waiting.load(std::memory_order_seq_cst) && r.sender_waiting.exchange(false))
+      wake(group_->loop(s));
+  }
+  for (CrossCall* c = replies_.take_all(); c;) {
+    CrossCall* next = c->next;
+    if (c->offload) --offloads_in_flight_;
+    if (discard_mail_) {
+    } else if (c->on_reply) {
+      c->on_reply(c);
+    } else {
+      schedule(c->caller);
+    }
+    c = next;
+  }
+  if (!discard_mail_) retry_parked();
+}
+
+void Loop::retry_parked() {
+  for (unsigned t = 0; t < parked_calls_.size(); ++t) {
+    CallQueue& q = parked_calls_[t];
+    if (q.empty()) continue;
+    CallRing& r = group_->ring(id_, t);
+    bool pushed = false;
+    while (CrossCall* c = q.pop()) {  // popped first: once pushed, the target owns c->next
+      if (r.push(c)) {
+        pushed = true;
+        continue;
+      }
+      q.push_front(c);
+      r.sender_waiting.store(true, std::memory_order_seq_cst);
+      if (r.full()) break;  // the receiver will see the flag and wake us
+    }
+    if (pushed) wake(group_->loop(t));
+  }
+  while (CrossCall* c = parked_offloads_.pop()) {
+    if (!group_->offload().try_push(c, id_)) {
+      parked_offloads_.push_front(c);
+      break;  // the pool wakes this shard when a worker takes a call
+    }
+  }
+}
+
+// ---- graceful stop ----
+
+void Loop::begin_graceful_stop() {
+  if (stopping_) return;
+  stopping_ = true;
+  for (ListenerState* l : std::vector<ListenerState*>(listeners_)) ListenerOps::shut(*l);
+  for (StopNode* s = stop_list_.next; s != &stop_list_; s = s->next) s->state->cancel();
+}
+
+void Loop::stop_register(StopNode* n) noexcept {
+  n->next = &stop_list_;
+  n->prev = stop_list_.prev;
+  stop_list_.prev->next = n;
+  stop_list_.prev = n;
+  if (stopping_) n->state->cancel();
+}
+
+void Loop::stop_unregister(StopNode* n) noexcept {
+  n->prev->next = n->next;
+  n->next->prev = n->prev;
+  n->prev = n->next = nullptr;
+}
+
+void Loop::listener_released(ListenerState* l) noexcept {
+  auto it = std::find(listeners_.begin(), listeners_.end(), l);
+  if (it != listeners_.end()) listeners_.erase(it);
+}
+
+RuntimeStats Loop::snapshot_stats() noexcept {
+  RuntimeStats s = stats;
+  s.buffers_in_use = pool_.in_use();
+  s.mailbox_depth = 0;
+  for (unsigned from = 0; from < group_->size(); ++from)
+    if (from != id_) s.mailbox_depth += group_->ring(from, id_).size();
+  s.parked_calls = 0;
+  for (auto& q : parked_calls_) s.parked_calls += q.size;
+  s.parked_calls += parked_offloads_.size;
+  return s;
 }
 
 // --- hooks used by inline awaiters ---
@@ -105,5 +340,15 @@ int64_t now_ns() noexcept {
   l->update_now();
   return l->now();
 }
+void submit_call(unsigned shard, CrossCall* c) { Loop::current()->submit_call(shard, c); }
+void submit_offload(CrossCall* c) { Loop::current()->submit_offload(c); }
+void post_reply(CrossCall* c) noexcept {
+  Loop* origin = c->origin;  // `c` may be freed as soon as it is pushed
+  origin->post_reply(c);
+  if (Loop* here = Loop::current()) here->wake(*origin);
+  else origin->wake_from_any_thread();
+}
+void stop_register(StopNode* n) noexcept { Loop::current()->stop_register(n); }
+void stop_unregister(StopNode* n) noexcept { Loop::current()->stop_unregister(n); }
 
 }  // namespace coring::detail

@@ -24,6 +24,11 @@ void detail::block_signal_mask(uint64_t mask) {
   ::pthread_sigmask(SIG_BLOCK, &set, nullptr);
 }
 
+void detail::unblock_signal_mask(uint64_t mask) {
+  sigset_t set = to_sigset(mask);
+  ::pthread_sigmask(SIG_UNBLOCK, &set, nullptr);
+}
+
 Task<Result<int>> detail::wait_for_signal_mask(uint64_t mask) {
   if (!detail::Loop::current()) co_return errc::operation_not_permitted;
   sigset_t set = to_sigset(mask);

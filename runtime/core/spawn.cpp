@@ -19,9 +19,23 @@ void spawn(Task<> task) {
   detail::Loop::current()->spawn(h, &p);
 }
 
+namespace detail {
+SpawnLink* spawn_internal(Task<> task) {
+  auto h = task.release();
+  auto& p = h.promise();
+  p.detached = true;
+  p.internal = true;
+  p.self = h;
+  p.cancel = &p.own_cancel;
+  p.continuation = nullptr;
+  Loop::current()->spawn(h, &p);
+  return &p;
+}
+}  // namespace detail
+
 std::size_t spawned_count() noexcept {
   auto* loop = detail::Loop::current();
-  return loop ? loop->spawned() : 0;
+  return loop ? loop->user_spawned() : 0;
 }
 
 namespace detail {
@@ -30,7 +44,7 @@ void SpawnLink::unlink() noexcept {
   prev->next = next;
   next->prev = prev;
   prev = next = nullptr;
-  if (Loop* l = Loop::current()) l->spawn_unlinked();
+  if (Loop* l = Loop::current()) l->spawn_unlinked(this);
 }
 
 void spawn_finished(SpawnLink*, std::exception_ptr error) noexcept {

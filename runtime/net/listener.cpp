@@ -21,6 +21,7 @@ constexpr int64_t kBackoffNs = 50'000'000;  // 50 ms between accept retries afte
 void unref(ListenerState* l) noexcept {
   if (--l->refs == 0) {
     while (!l->queue.empty()) ::close(l->queue.pop());
+    l->loop->listener_released(l);
     l->loop->driver().release(l);
   }
 }
@@ -53,6 +54,8 @@ Result<Listener> Listener::bind(const SocketAddress& addr, ListenOptions opts) {
   }
   auto* st = new ListenerState(loop, fd, opts);
   loop->driver().listener_attach(*st);
+  loop->listener_opened(st);
+  if (loop->stopping()) detail::ListenerOps::shut(*st);  // a stopping shard accepts nothing new
   Listener l;
   l.l_ = st;
   return l;
@@ -69,14 +72,19 @@ SocketAddress Listener::local_address() const {
 void Listener::close() noexcept {
   ListenerState* l = std::exchange(l_, nullptr);
   if (!l) return;
-  l->closed = true;
-  if (l->queued()) detail::timer_remove(l);
-  l->loop->driver().listener_close(*l);
-  if (AcceptAwaiter* w = std::exchange(l->waiter, nullptr)) {
-    w->waiting_ = false;
-    l->loop->schedule(w->waiter_);
-  }
+  ListenerOps::shut(*l);
   unref(l);
+}
+
+void detail::ListenerOps::shut(ListenerState& l) noexcept {
+  if (l.closed) return;
+  l.closed = true;
+  if (l.queued()) detail::timer_remove(&l);
+  l.loop->driver().listener_close(l);
+  if (AcceptAwaiter* w = std::exchange(l.waiter, nullptr)) {
+    w->waiting_ = false;
+    l.loop->schedule(w->waiter_);
+  }
 }
 
 void detail::ListenerOps::wake(ListenerState& l) noexcept {

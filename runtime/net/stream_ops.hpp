@@ -32,6 +32,9 @@ struct StreamOps {
 struct ListenerOps {
   /// A driver queued an accepted fd (or the listener closed): resume its waiter.
   static void wake(ListenerState& l) noexcept;
+  /// Stops listening (socket closed, waiter resumed with operation_canceled);
+  /// the Listener handle stays valid. Used by close() and a graceful stop.
+  static void shut(ListenerState& l) noexcept;
   /// Accept failed with -errno `res`; transient resource errors start a back-off.
   static void on_error(ListenerState& l, int32_t res) noexcept;
 };

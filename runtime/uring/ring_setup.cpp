@@ -117,6 +117,14 @@ bool self_test_multishot_recv(io_uring& ring, uint16_t bgid, std::string& why, v
   return ok;
 }
 
+bool opcode_supported(io_uring& ring, int op) {
+  io_uring_probe* p = io_uring_get_probe_ring(&ring);
+  if (!p) return false;
+  const bool ok = io_uring_opcode_supported(p, op);
+  io_uring_free_probe(p);
+  return ok;
+}
+
 bool probe_multishot_limit(io_uring& ring, uint16_t bgid, void (*recycle)(void*, uint16_t), void* ctx) {
   int sv[2];
   if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0) return false;
@@ -170,6 +178,7 @@ std::string describe_flags(const RingSetup& s) {
   add(s.features & IORING_FEAT_CQE_SKIP, "cqe_skip");
   add(s.registered_fd, "registered_ring_fd");
   add(s.recv_limit, "recv_byte_limit");
+  add(s.msg_ring, "msg_ring");
   add(true, "buf_ring multishot_accept multishot_recv");
   return r;
 }

@@ -12,6 +12,7 @@ struct RingSetup {
   unsigned features = 0;  ///< IORING_FEAT_* the kernel reported
   bool registered_fd = false;
   bool recv_limit = false;  ///< multishot recv byte limit (strict per-connection share)
+  bool msg_ring = false;    ///< IORING_OP_MSG_RING (cross-shard wake-ups without an eventfd)
 };
 
 /// Initialises `ring`, dropping optional flags on EINVAL (older kernels).
@@ -31,6 +32,9 @@ bool self_test_multishot_recv(io_uring& ring, uint16_t bgid, std::string& why, v
 /// Whether a multishot recv accepts a total byte limit (sqe->optlen, which
 /// liburing 2.3 calls file_index; Linux 6.16+). Older kernels answer EINVAL.
 bool probe_multishot_limit(io_uring& ring, uint16_t bgid, void (*recycle)(void*, uint16_t), void* ctx);
+
+/// Whether the kernel knows opcode `op` (IORING_REGISTER_PROBE).
+bool opcode_supported(io_uring& ring, int op);
 
 std::string describe_flags(const RingSetup& s);
 

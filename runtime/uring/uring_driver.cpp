@@ -6,6 +6,7 @@
 
 #include <vector>
 
+#include "runtime/core/log.hpp"
 #include "runtime/core/loop.hpp"
 #include "runtime/net/stream_ops.hpp"
 #include "runtime/uring/ring_setup.hpp"
@@ -39,6 +40,9 @@ class UringDriver final : public Driver {
     };
     if (!uring::self_test_multishot_recv(ring_, kBufferGroup, why, recycle, &pool_)) return false;
     skip_success_ = (setup_.features & IORING_FEAT_CQE_SKIP) != 0;
+    msg_ring_ = setup_.msg_ring = uring::opcode_supported(ring_, IORING_OP_MSG_RING);
+    wake_slot_ = Slot{Slot::kWake, &loop_, nullptr};
+    wake_failed_slot_ = Slot{Slot::kWakeFailed, &loop_, nullptr};
     share_ = o.buffers_per_connection;
     setup_.recv_limit = uring::probe_multishot_limit(ring_, kBufferGroup, recycle, &pool_);
     // With the kernel's byte limit an armed recv ends by itself once it has
@@ -150,6 +154,18 @@ class UringDriver final : public Driver {
     return kPending;
   }
 
+  // A CQE posted straight into the target ring: its user_data is the
+  // target's wake slot, so its reap marks the loop woken. Only failures post
+  // a CQE here (wake_failed_slot_), and fall back to the eventfd.
+  bool wake(Loop& target) noexcept override {
+    if (!msg_ring_ || target.driver().backend() != Backend::uring) return false;
+    auto& t = static_cast<UringDriver&>(target.driver());
+    io_uring_sqe* sqe = sqe_for(&wake_failed_slot_);
+    io_uring_prep_msg_ring(sqe, t.ring_.ring_fd, 0, reinterpret_cast<uint64_t>(&t.wake_slot_), 0);
+    skip_cqe_on_success(sqe);
+    return true;
+  }
+
  private:
   // An SQE whose CQE goes to `s` (null: nobody waits; success is not even posted).
   io_uring_sqe* sqe_for(Slot* s) {
@@ -226,6 +242,8 @@ class UringDriver final : public Driver {
       }
       case Slot::kRecv: on_recv(s, res, flags); break;
       case Slot::kAccept: on_accept(s, res, flags); break;
+      case Slot::kWake: loop_.note_wake(); break;
+      case Slot::kWakeFailed: on_wake_failed(res); break;
     }
   }
 
@@ -304,6 +322,15 @@ class UringDriver final : public Driver {
     if (l->waiter && !l->queue.empty()) ListenerOps::wake(*l);
   }
 
+  // MSG_RING failed (an older kernel that refuses it for this ring type, or
+  // a full target CQ): every later wake-up goes through the eventfd, and
+  // every shard is woken now, since which one this was for is not known.
+  [[gnu::cold]] void on_wake_failed(int32_t res) {
+    if (msg_ring_) log(LogLevel::warn, "IORING_OP_MSG_RING failed ({}); shards wake each other through eventfds", -res);
+    msg_ring_ = false;
+    loop_.wake_all_by_eventfd();
+  }
+
   void resume_starved() {
     resuming_.swap(starved_);  // both keep their capacity: no allocation per recovery
     for (Conn* c : resuming_) {
@@ -324,6 +351,9 @@ class UringDriver final : public Driver {
   std::vector<Conn*> starved_;
   std::vector<Conn*> resuming_;  // scratch for resume_starved()
   bool skip_success_ = false;
+  bool msg_ring_ = false;  // IORING_OP_MSG_RING available for cross-shard wake-ups
+  Slot wake_slot_{};          // user_data of MSG_RING CQEs that wake this loop
+  Slot wake_failed_slot_{};   // user_data of this loop's MSG_RING SQEs (CQE only on failure)
   uint32_t share_ = 8;  // buffers_per_connection
   uint32_t share_bytes_ = 0;  // byte limit per armed recv (0: kernel lacks it)
   bool overflowed_ = false;

@@ -23,6 +23,7 @@ struct SpawnLink {
   CancelState own_cancel;
   std::coroutine_handle<> self;
   bool detached = false;
+  bool internal = false;  ///< runtime-internal (a cross-shard call's body), not user work
 
   SpawnLink() = default;
   SpawnLink(const SpawnLink&) = delete;

@@ -1,0 +1,330 @@
+// Thread-per-core: cross-shard calls, mailbox backpressure, offload, graceful shutdown, per-shard statistics.
+#include <atomic>
+#include <stdexcept>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "support.hpp"
+
+using namespace coring;
+using namespace std::chrono_literals;
+
+namespace {
+
+RuntimeOptions shards(unsigned n) {
+  RuntimeOptions o;
+  o.shards = n;
+  return o;
+}
+
+Task<> spin_until(const std::atomic<bool>& flag) {
+  while (!flag.load()) co_await sleep_for(1ms);
+}
+
+// ---- helpers for the backpressure cases (coroutines take what they use as arguments) ----
+Task<> block_shard(unsigned shard, std::atomic<bool>* in, std::atomic<bool>* release) {
+  co_await submit_to(shard, [in, release] {
+    in->store(true);
+    while (!release->load()) std::this_thread::yield();  // holds the shard's thread: its mailbox fills
+  });
+}
+Task<> square_on(unsigned shard, int i, std::vector<int>* out, int* done) {
+  (*out)[i] = co_await submit_to(shard, [i] { return i * i; });
+  ++*done;
+}
+Task<> block_offload(std::atomic<bool>* in, std::atomic<bool>* release) {
+  co_await offload([in, release] {
+    in->store(true);
+    while (!release->load()) std::this_thread::yield();
+  });
+}
+Task<> offload_square(int i, std::vector<int>* out, int* done) {
+  (*out)[i] = co_await offload([i] { return i * i; });
+  ++*done;
+}
+
+// ---- a small server per shard for the shutdown and distribution cases ----
+struct ServerLog {
+  std::atomic<int> requests{0};
+  std::atomic<int> handlers{0};
+};
+
+// Each request is answered twice over after a pause (work in progress); the
+// wait for the next request is the idle part that a graceful stop cancels.
+Task<> slow_echo(Stream s, ServerLog* log) {
+  log->handlers.fetch_add(1);
+  for (;;) {
+    auto b = co_await cancel_on_stop(s.recv());
+    if (!b || b->empty()) break;
+    std::string req(b->view());
+    log->requests.fetch_add(1);
+    co_await sleep_for(30ms);
+    if (!co_await s.send_all(req + req)) break;
+    if (stop_requested()) break;
+  }
+}
+
+Task<> serve(Listener l, ServerLog* log) {
+  for (;;) {
+    auto s = co_await l.accept();
+    if (!s) co_return;  // closed by the graceful stop
+    spawn(slow_echo(std::move(*s), log));
+  }
+}
+
+/// Listens on `port` (0: pick one) with SO_REUSEPORT on the calling shard; returns the port.
+uint16_t start_server(uint16_t port, ServerLog* log) {
+  auto addr = SocketAddress::ipv4(0x7f000001, port);
+  auto l = Listener::bind(addr, {.reuse_port = true});
+  REQUIRE(l);
+  uint16_t p = l->local_address().port();
+  spawn(serve(std::move(*l), log));
+  return p;
+}
+
+Task<uint16_t> start_on_all_shards(ServerLog* log) {
+  uint16_t port = start_server(0, log);
+  for (unsigned i = 1; i < shard_count(); ++i) co_await submit_to(i, [port, log] { start_server(port, log); });
+  co_return port;
+}
+
+struct ClientResult {
+  int answered = 0;    // full answers received
+  int closed_after = 0;  // EOF seen after the answer
+};
+
+Task<> one_request(uint16_t port, int id, ClientResult* out) {
+  auto c = co_await Stream::connect(SocketAddress::ipv4(0x7f000001, port));
+  if (!c) co_return;
+  std::string req = "request-" + std::to_string(id);
+  if (!co_await c->send_all(req)) co_return;
+  std::string got;
+  while (got.size() < 2 * req.size()) {
+    auto b = co_await c->recv();
+    if (!b || b->empty()) co_return;
+    got.append(b->view());
+  }
+  if (got == req + req) ++out->answered;
+  auto b = co_await c->recv();
+  if (b && b->empty()) ++out->closed_after;
+}
+
+Task<> idle_client(uint16_t port, int* closed) {
+  auto c = co_await Stream::connect(SocketAddress::ipv4(0x7f000001, port));
+  if (!c) co_return;
+  auto b = co_await c->recv();
+  if (b && b->empty()) ++*closed;
+}
+
+}  // namespace
+
+TEST_CASE_TEMPLATE("submit_to runs on the target shard and brings the result back", B, CORING_BACKENDS) {
+  test::run_on<B>([]() -> Task<> {
+    CHECK(this_shard() == 0);
+    REQUIRE(shard_count() == 3);
+    CHECK(co_await submit_to(1, [] { return int(this_shard()) * 10; }) == 10);
+    auto s = co_await submit_to(2, []() -> Task<std::string> {
+      co_await sleep_for(1ms);  // a coroutine body suspends on the target's own loop
+      co_return "shard" + std::to_string(this_shard());
+    });
+    CHECK(s == "shard2");
+    bool ran = false;
+    co_await submit_to(1, [p = &ran] { *p = true; });
+    CHECK(ran);
+    CHECK(co_await submit_to(0, [] { return this_shard(); }) == 0u);  // own shard: runs inline
+    auto all = co_await on_all_shards([](unsigned i) { return i * 2 + this_shard(); });
+    CHECK(all == std::vector<unsigned>{0, 3, 6});
+    CHECK(this_shard() == 0);  // resumed on the caller's shard
+  }, shards(3));
+}
+
+TEST_CASE_TEMPLATE("cross-shard calls: exceptions and errors travel back", B, CORING_BACKENDS) {
+  test::run_on<B>([]() -> Task<> {
+    bool caught = false;
+    try {
+      co_await submit_to(1, []() -> int { throw std::runtime_error("boom on shard 1"); });
+    } catch (const std::runtime_error& e) {
+      caught = std::string(e.what()) == "boom on shard 1";
+    }
+    CHECK(caught);
+    caught = false;
+    try {
+      co_await submit_to(1, []() -> Task<> {
+        co_await sleep_for(1ms);
+        throw std::logic_error("from a task");
+      });
+    } catch (const std::logic_error&) {
+      caught = true;
+    }
+    CHECK(caught);
+    Result<int> r = co_await submit_to(1, []() -> Result<int> { return errc::permission_denied; });
+    REQUIRE_FALSE(r);
+    CHECK(r.error() == errc::permission_denied);
+    Result<int> seven = co_await submit_to(1, []() -> Result<int> { return 7; });
+    CHECK((seven && *seven == 7));
+  }, shards(2));
+}
+
+TEST_CASE_TEMPLATE("a cross-shard call is cancelled with its caller: with_timeout cancels the remote body", B,
+                   CORING_BACKENDS) {
+  test::run_on<B>([]() -> Task<> {
+    auto r = co_await with_timeout(submit_to(1, []() -> Task<Result<void>> {
+                                     co_return co_await sleep_for(60s);  // cancelled on shard 1
+                                   }),
+                                   20ms);
+    REQUIRE_FALSE(r);
+    CHECK(r.error() == errc::timed_out);
+    CHECK(co_await submit_to(1, [] { return spawned_count(); }) == 0u);  // the body is gone
+  }, shards(2));
+}
+
+TEST_CASE_TEMPLATE("a full mailbox makes the sender wait, and every call still completes", B, CORING_BACKENDS) {
+  RuntimeOptions o = shards(2);
+  o.mailbox_capacity = 4;
+  test::run_on<B>([]() -> Task<> {
+    std::atomic<bool> in{false}, release{false};
+    spawn(block_shard(1, &in, &release));
+    co_await spin_until(in);
+    // Shard 1 is busy: 4 calls fit in its mailbox, 16 wait on this shard.
+    constexpr int kCalls = 20;
+    std::vector<int> out(kCalls, -1);
+    int done = 0;
+    for (int i = 0; i < kCalls; ++i) spawn(square_on(1, i, &out, &done));
+    co_await sleep_for(2ms);
+    RuntimeStats st = this_shard_stats();
+    CHECK(st.mailbox_full_waits == kCalls - 4);
+    CHECK(st.parked_calls == kCalls - 4);
+    release.store(true);
+    while (done < kCalls) co_await sleep_for(1ms);
+    for (int i = 0; i < kCalls; ++i) CHECK(out[i] == i * i);
+    CHECK(this_shard_stats().parked_calls == 0);
+    auto all = co_await all_shard_stats();
+    CHECK(all[1].mailbox_depth == 0);
+    CHECK(all[1].mail_received == kCalls + 1 + 1);  // the blocker, the calls, and this snapshot
+  }, o);
+}
+
+TEST_CASE_TEMPLATE("offload runs on a pool thread and resumes on the caller's shard", B, CORING_BACKENDS) {
+  test::run_on<B>([]() -> Task<> {
+    const auto shard_thread = std::this_thread::get_id();
+    auto [tid, v] = co_await offload([] { return std::pair{std::this_thread::get_id(), 42}; });
+    CHECK(tid != shard_thread);
+    CHECK(v == 42);
+    CHECK(std::this_thread::get_id() == shard_thread);
+    bool caught = false;
+    try {
+      co_await offload([]() -> int { throw std::runtime_error("offloaded"); });
+    } catch (const std::runtime_error&) {
+      caught = true;
+    }
+    CHECK(caught);
+    // From another shard too.
+    CHECK(co_await submit_to(1, []() -> Task<int> { co_return co_await offload([] { return 5; }) + int(this_shard()); }) == 6);
+  }, shards(2));
+}
+
+TEST_CASE_TEMPLATE("a full offload queue makes the caller wait", B, CORING_BACKENDS) {
+  RuntimeOptions o = shards(1);
+  o.offload_threads = 1;
+  o.offload_queue = 2;
+  test::run_on<B>([]() -> Task<> {
+    std::atomic<bool> in{false}, release{false};
+    spawn(block_offload(&in, &release));
+    co_await spin_until(in);  // the only worker is busy
+    constexpr int kCalls = 5;
+    std::vector<int> out(kCalls, -1);
+    int done = 0;
+    for (int i = 0; i < kCalls; ++i) spawn(offload_square(i, &out, &done));
+    co_await sleep_for(2ms);
+    CHECK(this_shard_stats().offload_waits == kCalls - 2);  // 2 queued, 3 waiting here
+    CHECK(this_shard_stats().parked_calls == kCalls - 2);
+    release.store(true);
+    while (done < kCalls) co_await sleep_for(1ms);
+    for (int i = 0; i < kCalls; ++i) CHECK(out[i] == i * i);
+  }, o);
+}
+
+TEST_CASE_TEMPLATE("SO_REUSEPORT spreads connections over the shards; the snapshot shows it", B, CORING_BACKENDS) {
+  test::run_on<B>([]() -> Task<> {
+    ServerLog log;
+    uint16_t port = co_await start_on_all_shards(&log);
+    constexpr int kClients = 100;
+    auto answered = [](uint16_t p, int id) -> Task<bool> {
+      auto c = co_await Stream::connect(SocketAddress::ipv4(0x7f000001, p));
+      if (!c) co_return false;
+      std::string req = "r" + std::to_string(id);
+      if (!co_await c->send_all(req)) co_return false;
+      std::string got;
+      while (got.size() < 2 * req.size()) {
+        auto b = co_await c->recv();
+        if (!b || b->empty()) co_return false;
+        got.append(b->view());
+      }
+      co_return got == req + req;
+    };
+    std::vector<Task<bool>> checks;
+    for (int i = 0; i < kClients; ++i) checks.push_back(answered(port, i));
+    auto ok = co_await when_all(std::move(checks));
+    CHECK(std::count(ok.begin(), ok.end(), true) == kClients);
+    auto per_shard = co_await all_shard_stats();
+    REQUIRE(per_shard.size() == 2);
+    CHECK(per_shard[0].connections_accepted > 0);
+    CHECK(per_shard[1].connections_accepted > 0);
+    CHECK(total(per_shard).connections_accepted == kClients);
+  }, shards(2));
+}
+
+TEST_CASE_TEMPLATE("graceful shutdown: accepting stops, in-flight requests get full answers, idle ones close", B,
+                   CORING_BACKENDS) {
+  test::run_on<B>([](Runtime& rt) -> Task<> {
+    ServerLog log;
+    uint16_t port = co_await start_on_all_shards(&log);
+    constexpr int kBusy = 40, kIdle = 10;
+    ClientResult res;
+    int idle_closed = 0;
+    for (int i = 0; i < kBusy; ++i) spawn(one_request(port, i, &res));
+    for (int i = 0; i < kIdle; ++i) spawn(idle_client(port, &idle_closed));
+    // Every request has been read by its handler, none answered yet (each takes 30 ms).
+    while (log.requests.load() < kBusy || log.handlers.load() < kBusy + kIdle) co_await sleep_for(1ms);
+    co_await rt.shutdown(std::chrono::seconds(30));
+    CHECK(res.answered == kBusy);        // nothing accepted was lost
+    CHECK(res.closed_after == kBusy);    // then the server closed them
+    CHECK(idle_closed == kIdle);         // idle connections closed at once
+    auto left = co_await on_all_shards([](unsigned) { return spawned_count(); });
+    CHECK(left == std::vector<std::size_t>{0, 0});  // every task ended by itself, before the grace period
+    auto late = co_await Stream::connect(SocketAddress::ipv4(0x7f000001, port));
+    REQUIRE_FALSE(late);  // no shard listens any more
+    CHECK(late.error() == errc::connection_refused);
+  }, shards(2));
+}
+
+TEST_CASE_TEMPLATE("stopping with cross-shard calls in flight in both directions is clean", B, CORING_BACKENDS) {
+  RuntimeOptions o = shards(2);
+  o.drain_timeout = 200ms;
+  test::run_on<B>([]() -> Task<> {
+    auto ping = [](unsigned to) -> Task<> {
+      for (;;) {
+        co_await submit_to(to, []() -> Task<int> {
+          co_await sleep_for(100us);
+          co_return 1;
+        });
+        if (!co_await sleep_for(10us)) co_return;  // cancelled: the runtime is stopping
+      }
+    };
+    spawn(ping(1));
+    co_await submit_to(1, [ping] { spawn(ping(0)); });
+    co_await sleep_for(20ms);
+  }, o);  // returns: cancel, drain, destroy on both shards with calls crossing
+}
+
+TEST_CASE_TEMPLATE("a multi-shard runtime runs block_on many times", B, CORING_BACKENDS) {
+  RuntimeOptions o = shards(2);
+  o.backend = B::backend;
+  Runtime rt(o);
+  if (rt.backend() != B::backend) return;
+  for (int i = 0; i < 50; ++i) {
+    int v = rt.block_on([](int k) -> Task<int> { co_return co_await submit_to(1, [k] { return k + 1; }); }(i));
+    CHECK(v == i + 1);
+  }
+}
