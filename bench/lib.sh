@@ -83,12 +83,12 @@ mem_available_kb() { awk '/^MemAvailable:/ {print $2}' /proc/meminfo; }
 tcp_mem_pages() { awk '/^TCP:/ {for (i = 1; i < NF; i++) if ($i == "mem") print $(i + 1)}' /proc/net/sockstat; }
 
 # start_server BACKEND PORT LOGFILE [WRAPPER...]: coring-echo pinned to
-# $SERVER_CPU; sets SERVER_PID (the pid of the wrapper itself, e.g. valgrind,
+# $SERVER_CPU with $SERVER_SHARDS shards (default 1: one core); sets SERVER_PID (the pid of the wrapper itself, e.g. valgrind,
 # which execs in place). Waits until it listens.
 start_server() {
   local backend=$1 port=$2 logf=$3
   shift 3
-  taskset -c "$SERVER_CPU" "$@" "$ECHO_BIN" --port "$port" --backend "$backend" >"$logf" 2>&1 &
+  taskset -c "$SERVER_CPU" "$@" "$ECHO_BIN" --port "$port" --backend "$backend" --shards "${SERVER_SHARDS:-1}" >"$logf" 2>&1 &
   SERVER_PID=$!
   wait_for_line "$logf" "listening on" 60 || { cat "$logf" >&2; stop_pid "$SERVER_PID" 2; die "server ($backend) did not start"; }
   # A uring server that fell back to epoll would silently measure the wrong thing.
