@@ -1,4 +1,7 @@
 // Thread-per-core: cross-shard calls, mailbox backpressure, offload, graceful shutdown, per-shard statistics.
+#include <signal.h>
+#include <unistd.h>
+
 #include <atomic>
 #include <stdexcept>
 #include <string>
@@ -327,4 +330,52 @@ TEST_CASE_TEMPLATE("a multi-shard runtime runs block_on many times", B, CORING_B
     int v = rt.block_on([](int k) -> Task<int> { co_return co_await submit_to(1, [k] { return k + 1; }); }(i));
     CHECK(v == i + 1);
   }
+}
+
+namespace {
+std::atomic<uint16_t> g_port{0};
+std::atomic<int> g_answered{0};
+
+Task<> serve_echo_here() {
+  // Shard 0 picks the port; the others join it once it is known.
+  if (this_shard() != 0)
+    while (g_port.load() == 0) co_await sleep_for(1ms);
+  auto l = Listener::bind(SocketAddress::ipv4(0x7f000001, g_port.load()), {.reuse_port = true});
+  if (!l) co_return;
+  if (this_shard() == 0) {
+    g_port.store(l->local_address().port());
+    spawn([]() -> Task<> {  // a client, then SIGTERM to the process, as an operator would
+      while (g_answered.load() < 20) {
+        auto c = co_await Stream::connect(SocketAddress::ipv4(0x7f000001, g_port.load()));
+        if (!c) break;
+        if (!co_await c->send_all(std::string_view("ping"))) break;
+        auto b = co_await c->recv();
+        if (b && b->view() == "ping") g_answered.fetch_add(1);
+      }
+      ::kill(::getpid(), SIGTERM);
+    }());
+  }
+  for (;;) {
+    auto s = co_await l->accept();
+    if (!s) co_return;  // closed by the graceful stop
+    spawn([](Stream st) -> Task<> {
+      for (;;) {
+        auto b = co_await cancel_on_stop(st.recv());
+        if (!b || b->empty() || !co_await st.send_all(b->view())) co_return;
+      }
+    }(std::move(*s)));
+  }
+}
+}  // namespace
+
+TEST_CASE_TEMPLATE("run_on_every_shard serves on every shard until SIGTERM, then stops gracefully", B,
+                   CORING_BACKENDS) {
+  RuntimeOptions o = shards(2);
+  o.backend = B::backend;
+  Runtime rt(o);
+  if (rt.backend() != B::backend) return;
+  g_port = 0;
+  g_answered = 0;
+  CHECK(rt.run_on_every_shard(serve_echo_here) == 0);
+  CHECK(g_answered.load() == 20);
 }
