@@ -17,5 +17,5 @@ fi
 if [ "${CORING_SKIP_TSAN:-0}" != 1 ]; then
   cmake -S . -B build/tsan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCORING_SANITIZE=thread -DCORING_BUILD_APPS=OFF -DCORING_BUILD_EXAMPLES=OFF >/dev/null
   cmake --build build/tsan -j"$jobs" --target test_shards
-  (cd build/tsan && TSAN_OPTIONS=halt_on_error=1 ctest --output-on-failure -j"$jobs" -R '^test_shards: ')
+  (cd build/tsan && TSAN_OPTIONS=halt_on_error=1 ctest --output-on-failure -j"$jobs" -R '^test_shards:')
 fi

@@ -127,6 +127,24 @@ TEST_CASE_TEMPLATE("cancel from another task resumes the waiter with operation_c
 }
 
 namespace {
+Task<Result<void>> nap_under(CancelSource& src) { co_return co_await with_cancel(nap(1h), src); }
+Task<int> value_under(CancelSource& src) { co_return co_await with_cancel(value_after(1ms, 3), src); }
+}  // namespace
+
+TEST_CASE_TEMPLATE("one CancelSource cancels every scope that shares it", B, CORING_BACKENDS) {
+  test::run_on<B>([]() -> Task<> {
+    CancelSource src;
+    spawn(cancel_after(src, 5ms));
+    auto [a, b, c] = co_await when_all(nap_under(src), nap_under(src), value_under(src));
+    CHECK(is_canceled(a));
+    CHECK(is_canceled(b));
+    CHECK(c == 3);  // finished before the cancel
+    auto late = co_await with_cancel(nap(1h), src);  // sticky: starts cancelled
+    CHECK(is_canceled(late));
+  });
+}
+
+namespace {
 Task<> sticky_body(bool& other_ran, int& checked) {
   auto first = co_await sleep_for(1h);  // cancelled from outside
   CHECK(is_canceled(first));

@@ -208,7 +208,7 @@ TEST_CASE_TEMPLATE("when_all inside with_timeout: the children are cancelled and
 // ---------------------------------------------------------------------------
 // when_any
 
-TEST_CASE_TEMPLATE("when_any: the first to finish wins; the others are cancelled and finish before it returns", B,
+TEST_CASE_TEMPLATE("when_any: the first to finish wins and the others are cancelled and finish before it returns", B,
                    CORING_BACKENDS) {
   Probe probe;
   test::run_on<B>([&] {
@@ -224,7 +224,7 @@ TEST_CASE_TEMPLATE("when_any: the first to finish wins; the others are cancelled
   CHECK(probe.canceled == std::vector<int>{1, 3});
 }
 
-TEST_CASE_TEMPLATE("when_any: mixed types; the variant index names the winner", B, CORING_BACKENDS) {
+TEST_CASE_TEMPLATE("when_any: mixed types and the variant index names the winner", B, CORING_BACKENDS) {
   test::run_on<B>([]() -> Task<> {
     auto r = co_await when_any(text_after(1h, "slow"), value_after(2ms, 9), boxed_after(1h, 1));
     REQUIRE(r.index() == 1);
@@ -249,7 +249,7 @@ TEST_CASE_TEMPLATE("when_any: mixed types; the variant index names the winner", 
   });
 }
 
-TEST_CASE_TEMPLATE("when_any: a child that finishes without suspending wins; the rest start already cancelled", B,
+TEST_CASE_TEMPLATE("when_any: a child that finishes without suspending wins and the rest start already cancelled", B,
                    CORING_BACKENDS) {
   Probe probe;
   test::run_on<B>([&] {

@@ -225,7 +225,7 @@ TEST_CASE("destroying a task that never ran destroys its frame without running t
   CHECK(destroyed == 1);
 }
 
-TEST_CASE("move construction and assignment transfer the frame; assignment destroys the old one") {
+TEST_CASE("move construction and assignment transfer the frame and assignment destroys the old one") {
   int d1 = 0, d2 = 0;
   auto body = [](Guard g, int v) -> Task<int> {
     (void)g;

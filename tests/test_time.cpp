@@ -154,7 +154,7 @@ TEST_CASE_TEMPLATE("many timers fire in deadline order", B, CORING_BACKENDS) {
   CHECK(std::is_sorted(order.begin(), order.end()));
 }
 
-TEST_CASE_TEMPLATE("timers cancelled from the middle of the heap never fire; the rest keep their order", B,
+TEST_CASE_TEMPLATE("timers cancelled from the middle of the heap never fire and the rest keep their order", B,
                    CORING_BACKENDS) {
   constexpr int kN = 300;
   std::vector<int> order;

@@ -90,7 +90,7 @@ class Runtime {
   /// thread exists that could take the signals (it blocks them first).
   template <class F>
   int run_on_every_shard(F fn) {
-    block_on(serve_until_signal([fn](unsigned) -> Task<> { return fn(); }));
+    block_on(serve_until_signal([fn](unsigned) { return keep_alive(fn); }));
     return 0;
   }
 
@@ -131,6 +131,12 @@ class Runtime {
     }
   }
   void run_root(Task<> root);
+  /// Runs fn() while owning its copy of fn: a coroutine lambda's captures
+  /// live in the lambda object, which must outlive the task it started.
+  template <class F>
+  static Task<> keep_alive(F fn) {
+    co_await fn();
+  }
   Task<> serve_until_signal(std::function<Task<>(unsigned)> start);
 
   RuntimeOptions opts_;

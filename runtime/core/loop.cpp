@@ -126,21 +126,23 @@ void Loop::stop_tasks(uint32_t epoch) {
     if (spawned_.next == &spawned_) break;
     poll_io(deadline);
   }
-  // Offloaded functions write into their callers' frames: wait until every one has returned.
-  while (offloads_in_flight_ > 0) {
-    run_ready();
-    poll_io();
-  }
-  // 2. Wait for every shard to get here, still serving: a task draining on
-  // another shard may be waiting for a call to this one.
+  // 2. Keep serving until every shard is done draining: a task draining on
+  // another shard may be waiting for a call to this one. Offloads started
+  // from now on are never run (their callers are about to be destroyed), and
+  // the ones running must return first: they write into their callers' frames.
+  drain_over_ = true;
   group_->arrive(0, epoch);
-  while (!group_->all_arrived(0, epoch)) {
+  while (!group_->all_arrived(0, epoch) || offloads_in_flight_ > 0) {
     run_ready();
     poll_io();
   }
-  // 3. Nothing runs any more on any shard: destroy what is left, and drop
-  // calls and replies that name destroyed frames.
-  discard_mail_ = true;
+  // 3. Quiescence: from here no shard runs a task or a call until every one is here.
+  group_->arrive(1, epoch);
+  wait_barrier(1, epoch);
+  // 4. Destroy what is left. Replies name callers' frames: take them while
+  // those frames still exist; calls still queued are dropped unread.
+  for (CrossCall* c = replies_.take_all(); c; c = c->next) {
+  }
   if (spawned_.next != &spawned_) {
     if (user_spawned() > 0)
       log(LogLevel::warn, "shard {}: {} spawned tasks still running after the drain period; destroying them", id_,
@@ -148,32 +150,39 @@ void Loop::stop_tasks(uint32_t epoch) {
     ready_.clear();
     destroy_spawned();
   }
+  for (unsigned s = 0; s < group_->size(); ++s)
+    if (s != id_)
+      while (group_->ring(s, id_).pop()) {
+      }
+  for (auto& q : parked_calls_) q = {};
+  parked_offloads_ = {};
   // Let the kernel finish what the destroyed operations cancelled.
   for (int i = 0; i < 4; ++i) {
     ready_.clear();
     driver_->wait(0);
-    process_mail();
   }
   ready_.clear();
-  for (auto& q : parked_calls_) q = {};
-  parked_offloads_ = {};
-  discard_mail_ = false;
-  // 4. Wait for every shard to finish destroying; mail that arrives now is
-  // new work for the next run and stays queued (woken_ makes the next turn look).
-  group_->arrive(1, epoch);
-  for (;;) {
-    wake_pending_.store(false, std::memory_order_seq_cst);
-    std::atomic_thread_fence(std::memory_order_seq_cst);
-    if (group_->all_arrived(1, epoch)) break;
-    driver_->wait(-1);
-  }
-  woken_ = true;
-  ready_.clear();
+  // 5. Wait until every shard has destroyed its tasks: only then may calls flow again.
+  group_->arrive(2, epoch);
+  wait_barrier(2, epoch);
+  woken_ = true;  // mail that came meanwhile is new work: look at it next turn
   draining_ = false;
+  drain_over_ = false;
   stopping_ = false;
   // Submit what is queued (wake-ups included): this thread may not enter
   // the kernel again for a long time.
   driver_->wait(0);
+}
+
+// Waits for barrier k without running tasks or reading mail.
+void Loop::wait_barrier(int k, uint32_t epoch) {
+  for (;;) {
+    wake_pending_.store(0, std::memory_order_seq_cst);
+    std::atomic_thread_fence(std::memory_order_seq_cst);
+    if (group_->all_arrived(k, epoch)) break;
+    driver_->wait(-1);
+  }
+  woken_ = true;
 }
 
 void Loop::destroy_spawned() noexcept {
@@ -196,10 +205,12 @@ void Loop::submit_call(unsigned shard, CrossCall* c) {
   ++stats.mailbox_full_waits;
   q.push(c);
   r.sender_waiting.store(true, std::memory_order_seq_cst);
+  std::atomic_thread_fence(std::memory_order_seq_cst);  // the flag before the re-check of room
   if (!r.full()) retry_parked();  // room appeared before the receiver could see the flag
 }
 
 void Loop::submit_offload(CrossCall* c) {
+  if (drain_over_) return;  // stopping: the caller stays suspended until it is destroyed
   c->origin = this;
   ++offloads_in_flight_;
   ++stats.offloads;
@@ -210,9 +221,12 @@ void Loop::submit_offload(CrossCall* c) {
 
 void Loop::wake(Loop& target) noexcept {
   // Dekker with process_mail(): the call (or reply) stored before the flag
-  // is read, the flag cleared there before the rings are read.
+  // is read, the flag cleared there before the rings are read. One bit per
+  // sender: a MSG_RING this shard queued but has not submitted yet (it may
+  // be busy) never holds back another sender's wake-up.
   std::atomic_thread_fence(std::memory_order_seq_cst);
-  if (target.wake_pending_.exchange(true, std::memory_order_seq_cst)) return;  // one is on its way
+  const uint64_t bit = uint64_t{1} << (id_ % 63);
+  if (target.wake_pending_.fetch_or(bit, std::memory_order_seq_cst) & bit) return;  // one is on its way
   ++stats.wakeups_sent;
   if (!driver_->wake(target)) {
     const uint64_t one = 1;
@@ -222,7 +236,8 @@ void Loop::wake(Loop& target) noexcept {
 
 void Loop::wake_from_any_thread(bool force) noexcept {
   std::atomic_thread_fence(std::memory_order_seq_cst);
-  if (wake_pending_.exchange(true, std::memory_order_seq_cst) && !force) return;
+  constexpr uint64_t kAnyThread = uint64_t{1} << 63;  // the eventfd is written at once: no delay to share
+  if ((wake_pending_.fetch_or(kAnyThread, std::memory_order_seq_cst) & kAnyThread) && !force) return;
   const uint64_t one = 1;
   [[maybe_unused]] auto n = ::write(wake_fd_, &one, sizeof one);
 }
@@ -235,7 +250,7 @@ void Loop::wake_all_by_eventfd() noexcept {
 
 void Loop::process_mail() {
   // Cleared first: whatever is posted from now on sends a new wake-up.
-  wake_pending_.store(false, std::memory_order_seq_cst);
+  wake_pending_.store(0, std::memory_order_seq_cst);
   std::atomic_thread_fence(std::memory_order_seq_cst);
   const unsigned n = group_->size();
   for (unsigned s = 0; s < n; ++s) {
@@ -245,23 +260,25 @@ void Loop::process_mail() {
     while (CrossCall* c = r.pop()) {
       popped = true;
       ++stats.mail_received;
-      if (!discard_mail_) c->run(c);
+      c->run(c);
     }
-    if (popped && r.sender_waiting.load(std::memory_order_seq_cst) && r.sender_waiting.exchange(false))
-      wake(group_->loop(s));
+    if (popped) {
+      std::atomic_thread_fence(std::memory_order_seq_cst);  // the pops before the flag (see submit_call)
+      if (r.sender_waiting.load(std::memory_order_seq_cst) && r.sender_waiting.exchange(false))
+        wake(group_->loop(s));
+    }
   }
   for (CrossCall* c = replies_.take_all(); c;) {
     CrossCall* next = c->next;
     if (c->offload) --offloads_in_flight_;
-    if (discard_mail_) {
-    } else if (c->on_reply) {
+    if (c->on_reply) {
       c->on_reply(c);
     } else {
       schedule(c->caller);
     }
     c = next;
   }
-  if (!discard_mail_) retry_parked();
+  retry_parked();
 }
 
 void Loop::retry_parked() {
@@ -277,6 +294,7 @@ void Loop::retry_parked() {
       }
       q.push_front(c);
       r.sender_waiting.store(true, std::memory_order_seq_cst);
+      std::atomic_thread_fence(std::memory_order_seq_cst);
       if (r.full()) break;  // the receiver will see the flag and wake us
     }
     if (pushed) wake(group_->loop(t));

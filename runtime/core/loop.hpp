@@ -54,8 +54,9 @@ class Loop {
   void poll_io(int64_t until = -1);
   /// The stop sequence, run by every shard at once at the end of block_on:
   /// cancel spawned tasks, let them finish within drain_timeout (serving
-  /// cross-shard calls meanwhile), wait for the other shards, destroy what is
-  /// left, wait again. Nothing runs on any shard after the first barrier.
+  /// cross-shard calls meanwhile, until every shard has drained and this
+  /// one's offloads have returned), meet at a barrier after which nothing
+  /// runs anywhere, destroy what is left, meet again.
   void stop_tasks(uint32_t epoch);
 
   void spawn(std::coroutine_handle<> h, SpawnLink* link);
@@ -104,6 +105,7 @@ class Loop {
   void process_mail();
   void retry_parked();
   void destroy_spawned() noexcept;
+  void wait_barrier(int k, uint32_t epoch);
 
   static thread_local Loop* current_;
   RuntimeOptions opts_;
@@ -117,12 +119,12 @@ class Loop {
   std::size_t spawned_count_ = 0;
   std::size_t internal_count_ = 0;
   bool draining_ = false;  // stop_tasks() is running: new spawns start cancelled
-  bool discard_mail_ = false;  // after the first stop barrier: drop calls and replies unrun
+  bool drain_over_ = false;  // past the drain period: new offloads are not started
   bool stopping_ = false;  // begin_graceful_stop() was called
   int64_t now_ = 0;
 
   // Mail: calls from other shards arrive in the group's rings; replies here.
-  alignas(64) std::atomic<bool> wake_pending_{false};
+  alignas(64) std::atomic<uint64_t> wake_pending_{0};  // one bit per waking shard, bit 63: other threads
   ReplyStack replies_;
   int wake_fd_ = -1;
   WakeOp wake_op_{};

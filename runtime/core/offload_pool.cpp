@@ -2,6 +2,7 @@
 #include "runtime/core/offload_pool.hpp"
 
 #include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 
 #include "runtime/core/loop.hpp"
@@ -52,6 +53,11 @@ void OffloadPool::worker() {
   sigset_t all;  // signals are shard 0's business
   ::sigfillset(&all);
   ::pthread_sigmask(SIG_BLOCK, &all, nullptr);
+  // Started from a pinned shard thread, it inherited that one CPU: take them all.
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  for (int c : group_.cpus()) CPU_SET(c, &set);
+  ::pthread_setaffinity_np(::pthread_self(), sizeof set, &set);
   std::vector<unsigned> wake;
   for (;;) {
     CrossCall* c;

@@ -82,11 +82,11 @@ ShardGroup::~ShardGroup() {
   offload_.join();
   exit_.store(true, std::memory_order_seq_cst);
   for (unsigned i = 1; i < size(); ++i) loops_[i]->wake_from_any_thread(/*force=*/true);
-  teardown_.store(true, std::memory_order_release);  // from here on no one touches another shard's loop
-  teardown_.notify_all();
   for (auto& t : threads_) t.join();
   pin_caller(false);
-  loops_[0].reset();
+  // Now no thread touches any loop: tear them down (a ring may be closed by
+  // any thread; its registered fd went with its thread).
+  for (auto& l : loops_) l.reset();
 }
 
 void ShardGroup::thread_main(unsigned i, Backend backend, std::atomic<int>& ready) {
@@ -123,8 +123,8 @@ void ShardGroup::thread_main(unsigned i, Backend backend, std::atomic<int>& read
     if (exit_.load(std::memory_order_acquire)) break;
     loop.poll_io();
   }
-  teardown_.wait(false, std::memory_order_acquire);  // the destructor may still be waking this loop
-  loops_[i].reset();  // the ring is torn down by the thread that owns it
+  // The loop is destroyed by ~ShardGroup once every thread has ended: until
+  // then another shard may still be waking it.
   Loop::set_current(nullptr);
 }
 

@@ -29,11 +29,13 @@ class ShardGroup {
   /// The mailbox ring carrying calls from shard `from` to shard `to`.
   CallRing& ring(unsigned from, unsigned to) noexcept { return *rings_[from * size() + to]; }
   OffloadPool& offload() noexcept { return offload_; }
+  /// The CPUs the process may run on (shards are pinned to them in turn).
+  const std::vector<int>& cpus() const noexcept { return cpus_; }
 
   /// Shard 0, after its root task ended: starts stop sequence number `epoch`
   /// (returned) on every shard.
   uint32_t begin_stop() noexcept;
-  /// Barrier k (0, 1) of stop sequence `epoch`: arrive, and whether every shard has.
+  /// Barrier k (0, 1, 2) of stop sequence `epoch`: arrive, and whether every shard has.
   void arrive(int k, uint32_t epoch) noexcept;
   bool all_arrived(int k, uint32_t epoch) const noexcept;
 
@@ -52,9 +54,8 @@ class ShardGroup {
   OffloadPool offload_;
   std::vector<std::thread> threads_;
   std::atomic<uint32_t> epoch_{0};  // stop sequences started
-  std::atomic<uint32_t> arrived_[2] = {0, 0};
+  std::atomic<uint32_t> arrived_[3] = {0, 0, 0};
   std::atomic<bool> exit_{false};
-  std::atomic<bool> teardown_{false};
   bool caller_pinned_ = false;
   std::vector<unsigned char> saved_mask_;  // the caller's CPU mask before pinning
 };

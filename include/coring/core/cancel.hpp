@@ -53,22 +53,63 @@ CancelState* cancel_state_of(std::coroutine_handle<P> h) noexcept {
 
 }  // namespace detail
 
-/// Owns a cancellation state. `co_await with_cancel(task, source)` runs a task
-/// under it; `source.cancel()` cancels the operation that task waits on, which
-/// resumes with `errc::operation_canceled`, and every later one.
-/// Limitation: a source governs one with_cancel scope at a time; sharing it
-/// between concurrent scopes cancels only the one that waited last.
+namespace detail {
+/// One with_cancel scope registered with its CancelSource.
+struct CancelLink {
+  CancelLink* prev = nullptr;
+  CancelLink* next = nullptr;
+  CancelState* state = nullptr;
+};
+}  // namespace detail
+
+/// Cancels, on demand, every `with_cancel(task, source)` scope that runs
+/// under it: `source.cancel()` cancels the operation each of those tasks
+/// waits on (it resumes with `errc::operation_canceled`) and every later one.
+/// Sticky: a scope that starts after cancel() starts cancelled. Any number of
+/// scopes may share one source. Single-shard, like the tasks it cancels;
+/// it must outlive the scopes that use it.
 class CancelSource {
  public:
-  CancelSource() = default;
+  CancelSource() noexcept { head_.prev = head_.next = &head_; }
   CancelSource(const CancelSource&) = delete;
   CancelSource& operator=(const CancelSource&) = delete;
-  void cancel() noexcept { state_.cancel(); }
-  bool cancelled() const noexcept { return state_.cancelled; }
-  detail::CancelState* state() noexcept { return &state_; }
+  ~CancelSource() {
+    for (detail::CancelLink* n = head_.next; n != &head_;) {
+      detail::CancelLink* next = n->next;
+      n->prev = n->next = nullptr;
+      n = next;
+    }
+  }
+
+  void cancel() noexcept {
+    if (cancelled_) return;
+    cancelled_ = true;
+    for (detail::CancelLink* n = head_.next; n != &head_;) {
+      detail::CancelLink* next = n->next;  // cancelling only schedules: the list stays as it is
+      n->state->cancel();
+      n = next;
+    }
+  }
+  bool cancelled() const noexcept { return cancelled_; }
+
+  /// Registers a scope (cancelled at once if the source already is).
+  void link(detail::CancelLink* n) noexcept {
+    n->next = &head_;
+    n->prev = head_.prev;
+    head_.prev->next = n;
+    head_.prev = n;
+    if (cancelled_) n->state->cancel();
+  }
+  static void unlink(detail::CancelLink* n) noexcept {
+    if (!n->prev) return;
+    n->prev->next = n->next;
+    n->next->prev = n->prev;
+    n->prev = n->next = nullptr;
+  }
 
  private:
-  detail::CancelState state_;
+  detail::CancelLink head_;
+  bool cancelled_ = false;
 };
 
 }  // namespace coring

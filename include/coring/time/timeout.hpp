@@ -111,15 +111,23 @@ class CancelScopeAwaiter : public ScopedAwaiter<T, CancelScopeAwaiter<T>> {
 
  public:
   CancelScopeAwaiter(Task<T> t, CancelSource& s) noexcept : Base(std::move(t)), source_(&s) {}
+  CancelScopeAwaiter(CancelScopeAwaiter&& o) noexcept : Base(std::move(o)), source_(o.source_) {}
+  ~CancelScopeAwaiter() { CancelSource::unlink(&link_); }
   T await_resume() {
+    CancelSource::unlink(&link_);
     this->finish();
     return this->task_.handle().promise().result();
   }
 
  private:
-  CancelState* scope_state() noexcept { return source_->state(); }
-  void on_start() noexcept {}
+  CancelState* scope_state() noexcept { return &state_; }
+  void on_start() noexcept {
+    link_.state = &state_;
+    source_->link(&link_);
+  }
   CancelSource* source_;
+  CancelState state_;
+  CancelLink link_;
 };
 
 template <class A>
