@@ -1,5 +1,7 @@
 // Thread-per-core: cross-shard calls, mailbox backpressure, offload, graceful shutdown, per-shard statistics.
+#include <fcntl.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -469,4 +471,25 @@ TEST_CASE_TEMPLATE("run_on_every_shard keeps a capturing coroutine lambda alive 
     if (this_shard() == 0) spawn(send_sigterm_after(5ms));
   }) == 0);
   CHECK(seen.load() == 2);
+}
+
+TEST_CASE("a shard that cannot start makes the Runtime constructor throw, with every thread joined") {
+  rlimit saved{};
+  REQUIRE(::getrlimit(RLIMIT_NOFILE, &saved) == 0);
+  // Room for shard 0 and a little more, not for eight shards' eventfds and epoll instances.
+  int used = 0;
+  for (int fd = 0; fd < 1024; ++fd) used += ::fcntl(fd, F_GETFD) >= 0 ? 1 : 0;
+  rlimit tight = saved;
+  tight.rlim_cur = static_cast<rlim_t>(used + 6);
+  REQUIRE(::setrlimit(RLIMIT_NOFILE, &tight) == 0);
+  RuntimeOptions o = shards(8);
+  o.backend = Backend::epoll;
+  bool threw = false;
+  try {
+    Runtime rt(o);
+  } catch (const std::runtime_error& e) {
+    threw = std::string(e.what()).find("cannot start the shards") != std::string::npos;
+  }
+  ::setrlimit(RLIMIT_NOFILE, &saved);
+  CHECK(threw);
 }

@@ -6,6 +6,8 @@
 #include <signal.h>
 
 #include <cstring>
+#include <stdexcept>
+#include <system_error>
 
 #include "runtime/core/log.hpp"
 #include "runtime/epoll/epoll_driver.hpp"
@@ -74,8 +76,25 @@ ShardGroup::ShardGroup(const RuntimeOptions& opts, Runtime* owner)
   }
 
   std::atomic<int> ready{0};
-  for (unsigned i = 1; i < n; ++i) threads_.emplace_back([this, i, chosen, &ready] { thread_main(i, chosen, ready); });
+  std::vector<std::string> errors(n);
+  try {
+    for (unsigned i = 1; i < n; ++i)
+      threads_.emplace_back([this, i, chosen, &ready, &errors] { thread_main(i, chosen, ready, errors[i]); });
+  } catch (const std::system_error& e) {  // could not start a thread: stop the ones that did start
+    errors[0] = e.what();
+    ready.fetch_add(static_cast<int>(n - 1 - threads_.size()));
+  }
   while (ready.load(std::memory_order_acquire) != static_cast<int>(n - 1)) ready.wait(ready.load());
+  std::string failed;
+  for (unsigned i = 0; i < n; ++i)
+    if (!errors[i].empty()) failed += fmt::format("{}shard {}: {}", failed.empty() ? "" : "; ", i, errors[i]);
+  if (!failed.empty()) {
+    exit_.store(true);
+    for (unsigned i = 1; i < n; ++i)
+      if (loops_[i]) loops_[i]->wake_from_any_thread(true);
+    for (auto& t : threads_) t.join();
+    throw std::runtime_error("coring: cannot start the shards: " + failed);
+  }
 }
 
 ShardGroup::~ShardGroup() {
@@ -89,7 +108,7 @@ ShardGroup::~ShardGroup() {
   for (auto& l : loops_) l.reset();
 }
 
-void ShardGroup::thread_main(unsigned i, Backend backend, std::atomic<int>& ready) {
+void ShardGroup::thread_main(unsigned i, Backend backend, std::atomic<int>& ready, std::string& error) {
   // Signals are for shard 0 (the thread that waits for them): never here.
   sigset_t all;
   ::sigfillset(&all);
@@ -99,16 +118,23 @@ void ShardGroup::thread_main(unsigned i, Backend backend, std::atomic<int>& read
   ::pthread_setname_np(::pthread_self(), name);
   if (opts_.pin_shards) pin_to(cpus_[i % cpus_.size()]);
 
-  loops_[i] = std::make_unique<Loop>(opts_, this, i);
-  Loop& loop = *loops_[i];
-  std::string why;
-  loop.set_driver(make_driver(loop, backend, why));
-  if (backend == Backend::uring && loop.driver().backend() != Backend::uring) {
-    loop.fallback_reason = why;
-    log(LogLevel::warn, "shard {}: io_uring unavailable ({}); this shard uses epoll", i, why);
+  try {  // eventfd, epoll or memory can run out (EMFILE...): the Runtime constructor reports it
+    loops_[i] = std::make_unique<Loop>(opts_, this, i);
+    std::string why;
+    loops_[i]->set_driver(make_driver(*loops_[i], backend, why));
+    if (backend == Backend::uring && loops_[i]->driver().backend() != Backend::uring) {
+      loops_[i]->fallback_reason = why;
+      log(LogLevel::warn, "shard {}: io_uring unavailable ({}); this shard uses epoll", i, why);
+    }
+  } catch (const std::exception& e) {
+    error = e.what();
+    loops_[i].reset();
   }
+  const bool ok = loops_[i] != nullptr;
   ready.fetch_add(1, std::memory_order_release);
   ready.notify_all();
+  if (!ok) return;
+  Loop& loop = *loops_[i];
 
   Loop::set_current(&loop);
   uint32_t seen = 0;

@@ -43,7 +43,7 @@ class ShardGroup {
   void pin_caller(bool on) noexcept;
 
  private:
-  void thread_main(unsigned i, Backend backend, std::atomic<int>& ready);
+  void thread_main(unsigned i, Backend backend, std::atomic<int>& ready, std::string& error);
   static std::unique_ptr<Driver> make_driver(Loop& loop, Backend backend, std::string& why);
 
   RuntimeOptions opts_;
