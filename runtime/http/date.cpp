@@ -1,8 +1,8 @@
 // IMF-fixdate formatting with a per-second, per-thread cache, and parsing (for If-Modified-Since).
-#include "runtime/http/date.hpp"
+#include "coring/http/date.hpp"
 
 
-namespace coring::http::detail {
+namespace coring::http {
 
 std::string_view format_http_date(std::time_t t, char* buf) noexcept {
   std::tm tm{};
@@ -51,4 +51,4 @@ std::time_t parse_http_date(std::string_view s) noexcept {
   return ::timegm(&tm);
 }
 
-}  // namespace coring::http::detail
+}  // namespace coring::http

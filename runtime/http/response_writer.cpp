@@ -3,7 +3,7 @@
 
 #include <charconv>
 
-#include "runtime/http/date.hpp"
+#include "coring/http/date.hpp"
 
 namespace coring::http::detail {
 
