@@ -20,13 +20,6 @@ std::int64_t mono_ns() noexcept {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now().time_since_epoch()).count();
 }
 
-/// Keeps connections_active right however the connection ends (return, cancel, drain).
-struct ActiveCount {
-  ServerStats& s;
-  explicit ActiveCount(ServerStats& st) : s(st) { ++s.connections_active; }
-  ~ActiveCount() { --s.connections_active; }
-};
-
 /// Sends the queued responses in one send_all; false if the connection is gone or the send timed out.
 Task<bool> send_batch(Stream& s, std::string& out, milliseconds timeout, ServerStats& stats) {
   if (out.empty()) co_return true;
@@ -73,10 +66,10 @@ void split_target(std::string_view target, std::string_view& path, std::string_v
   query = q == std::string_view::npos ? std::string_view() : t.substr(q + 1);
 }
 
-Task<> run_connection(std::shared_ptr<ServerState> st, Stream s) {
+Task<> run_connection(std::shared_ptr<ServerState> st, Stream s, ConnectionSlot slot) {
   ServerStats& stats = st->stats;
   const ServerOptions& o = st->options;
-  ActiveCount active(stats);
+  (void)slot;  // released with the frame
   const auto ms_ns = [](milliseconds d) { return static_cast<std::int64_t>(d.count()) * 1'000'000; };
 
   Parser parser(o.limits);

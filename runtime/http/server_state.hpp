@@ -2,6 +2,7 @@
 #pragma once
 
 #include <memory>
+#include <utility>
 
 #include "coring/http/router.hpp"
 #include "coring/http/server.hpp"
@@ -16,8 +17,26 @@ struct ServerState {
   ServerStats stats;
 };
 
+/// One place under max_connections, taken by the accept loop before the connection's task is
+/// spawned (so a burst of accepts cannot overshoot) and given back when that task's frame goes,
+/// whether it ran to its end or was destroyed unstarted at shutdown.
+class ConnectionSlot {
+ public:
+  explicit ConnectionSlot(ServerStats& s) noexcept : s_(&s) { ++s.connections_active; }
+  ConnectionSlot(ConnectionSlot&& o) noexcept : s_(std::exchange(o.s_, nullptr)) {}
+  ConnectionSlot(const ConnectionSlot&) = delete;
+  ConnectionSlot& operator=(const ConnectionSlot&) = delete;
+  ConnectionSlot& operator=(ConnectionSlot&&) = delete;
+  ~ConnectionSlot() {
+    if (s_) --s_->connections_active;
+  }
+
+ private:
+  ServerStats* s_;
+};
+
 /// Serves one connection until it closes, times out or the runtime stops.
-Task<> run_connection(std::shared_ptr<ServerState> state, Stream stream);
+Task<> run_connection(std::shared_ptr<ServerState> state, Stream stream, ConnectionSlot slot);
 
 /// Splits a request-target into path and query (see Request::path).
 void split_target(std::string_view target, std::string_view& path, std::string_view& query) noexcept;

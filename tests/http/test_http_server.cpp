@@ -390,3 +390,30 @@ TEST_CASE_TEMPLATE("http: a client that stops reading is dropped after the send 
       },
       o);
 }
+
+TEST_CASE_TEMPLATE("http: a burst of connections never overshoots max_connections", B, CORING_BACKENDS) {
+  ServerOptions o = test_options();
+  o.max_connections = 5;
+  o.header_timeout = 1s;  // the admitted ones, silent, are closed after it
+  with_server<B>(
+      [](SocketAddress addr, Server& server) -> Task<> {
+        std::vector<Client> clients;
+        for (int i = 0; i < 20; ++i) clients.push_back(co_await Client::connect(addr));
+        auto first = [](Client& c) -> Task<int> {
+          auto r = co_await c.read();
+          co_return r ? r->status : 0;  // 0: closed without a response
+        };
+        std::vector<Task<int>> reads;
+        for (Client& c : clients) reads.push_back(first(c));
+        auto statuses = co_await when_all(std::move(reads));
+        int rejected = 0, silent = 0;
+        for (int s : statuses) {
+          rejected += s == 503;
+          silent += s == 0;
+        }
+        CHECK(rejected == 15);
+        CHECK(silent == 5);
+        CHECK(server.stats().connections_rejected == 15);
+      },
+      o);
+}
