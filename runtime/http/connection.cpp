@@ -23,6 +23,7 @@ std::int64_t mono_ns() noexcept {
 /// Sends the queued responses in one send_all; false if the connection is gone or the send timed out.
 Task<bool> send_batch(Stream& s, std::string& out, milliseconds timeout, ServerStats& stats) {
   if (out.empty()) co_return true;
+  ++stats.response_batches;
   auto r = co_await with_timeout(s.send_all(std::string_view(out)), timeout);
   out.clear();
   if (!r) {

@@ -40,6 +40,8 @@ void ServerStats::render_prometheus(std::string& out) const {
   gauge("coring_http_connections_rejected_total", "counter", "Connections answered 503 over max_connections.",
         connections_rejected);
   gauge("coring_http_parse_errors_total", "counter", "Requests rejected by the parser.", parse_errors);
+  gauge("coring_http_response_batches_total", "counter", "Sends carrying responses (a pipelined batch is one).",
+        response_batches);
   out += "# HELP coring_http_timeouts_total Connections closed by a timeout, by phase.\n"
          "# TYPE coring_http_timeouts_total counter\n";
   fmt::format_to(it, "coring_http_timeouts_total{{phase=\"header\"}} {}\n", header_timeouts);

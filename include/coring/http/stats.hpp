@@ -26,6 +26,7 @@ struct ServerStats {
   std::uint64_t idle_timeouts = 0;
   std::uint64_t send_timeouts = 0;
   std::uint64_t parse_errors = 0;
+  std::uint64_t response_batches = 0;      ///< send_all calls carrying responses (pipelined ones share one)
 
   /// Counts one answered request (its handling time from complete head to queued response).
   void record(int status, std::uint64_t latency_ns) noexcept;
