@@ -1,6 +1,7 @@
 // The request state machine: request line, field lines, identity and chunked bodies, trailers; zero-copy tokens.
 #include <cstring>
 #include <functional>
+#include <new>
 #include <utility>
 
 #include "runtime/http/chars.hpp"
@@ -19,7 +20,6 @@ enum Ext : std::uint8_t { e_bws, e_name_bws, e_name, e_name_end, e_val_bws, e_to
 Parser::Parser(const Limits& limits)
     : limits_(limits),
       fields_(new Header[limits.max_headers ? limits.max_headers : 1]),
-      scratch_(new char[limits.max_request_line + limits.max_header_bytes]),
       scratch_cap_(limits.max_request_line + limits.max_header_bytes) {
   reset();
 }
@@ -56,12 +56,22 @@ Step Parser::fail(int status, std::string_view reason, std::size_t consumed) noe
 
 namespace {
 bool in_scratch(const char* s, std::size_t cap, std::string_view v) {
+  if (!s) return false;
   std::less_equal<const char*> le;
   return le(s, v.data()) && le(v.data() + v.size(), s + cap);
 }
 }  // namespace
 
+bool Parser::ensure_scratch() noexcept {
+  if (!scratch_) scratch_.reset(new (std::nothrow) char[scratch_cap_]);
+  return scratch_ != nullptr;
+}
+
 void Parser::detach() noexcept {
+  if (state_ == s_done) {  // the finished request is not needed any more
+    reset();
+    return;
+  }
   // The views to move; the open token's partial bytes (if it spilled) sit at the end of scratch
   // and must stay contiguous with what the next feed() appends, so they move behind the copies.
   std::string_view* views[4 + 2 * 1024];
@@ -80,7 +90,7 @@ void Parser::detach() noexcept {
     }
   };
   auto flush = [&] {
-    if (nv == 0) return;
+    if (nv == 0 || !ensure_scratch()) return;
     if (scratch_len_ + total > scratch_cap_) return;  // cannot happen: tokens never exceed the counted head bytes
     if (tok_open_ && tok_spilled_) {
       const std::size_t partial = scratch_len_ - tok_scratch_;
@@ -382,6 +392,7 @@ Step Parser::feed(std::string_view in) noexcept {
   }
   // Out of input inside a token: move what we have of it into scratch.
   if (tok_open_) {
+    if (!ensure_scratch()) return fail(431, "no memory for the header scratch area", n);
     if (!tok_spilled_) {
       tok_spilled_ = true;
       tok_scratch_ = scratch_len_;

@@ -76,8 +76,12 @@ struct Step {
 /// or into the parser's scratch area. Keep those buffers alive until the
 /// request is handled, or call detach() after a need_more step, which copies
 /// everything still referenced into scratch so that every buffer fed so far
-/// may be released. The next feed() after `done` starts a new request and
-/// invalidates head(). Nothing is allocated after construction.
+/// may be released (after `done`, detach() simply forgets the finished
+/// request). The next feed() after `done` starts a new request and
+/// invalidates head(). The scratch area (max_request_line + max_header_bytes)
+/// is allocated the first time a head is split, then reused: an idle
+/// connection whose requests arrive whole never holds it, and nothing is
+/// allocated per request.
 class Parser {
  public:
   explicit Parser(const Limits& limits = {});
@@ -102,12 +106,13 @@ class Parser {
   struct Impl;
   friend struct Impl;
   Step fail(int status, std::string_view reason, std::size_t consumed) noexcept;
+  bool ensure_scratch() noexcept;  // allocates scratch on first use
 
   Limits limits_;
   RequestHead head_;
   Error error_;
   std::unique_ptr<Header[]> fields_;    // limits_.max_headers entries
-  std::unique_ptr<char[]> scratch_;     // max_request_line + max_header_bytes bytes
+  std::unique_ptr<char[]> scratch_;     // max_request_line + max_header_bytes bytes, once a head is split
   std::size_t scratch_cap_ = 0;
   std::size_t scratch_len_ = 0;
   std::size_t nfields_ = 0;
