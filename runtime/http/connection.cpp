@@ -67,10 +67,10 @@ void split_target(std::string_view target, std::string_view& path, std::string_v
   query = q == std::string_view::npos ? std::string_view() : t.substr(q + 1);
 }
 
-Task<> run_connection(std::shared_ptr<ServerState> st, Stream s, ConnectionSlot slot) {
+Task<> run_connection(ConnectionSlot slot, Stream s) {
+  ServerState* st = &slot.state();  // alive as long as the slot, a parameter of this frame
   ServerStats& stats = st->stats;
   const ServerOptions& o = st->options;
-  (void)slot;  // released with the frame
   const auto ms_ns = [](milliseconds d) { return static_cast<std::int64_t>(d.count()) * 1'000'000; };
 
   Parser parser(o.limits);

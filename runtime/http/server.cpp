@@ -31,7 +31,7 @@ Task<> accept_loop(std::shared_ptr<detail::ServerState> st, Listener l) {
       reject(*s);
       continue;
     }
-    spawn(detail::run_connection(st, std::move(*s), detail::ConnectionSlot(st->stats)));
+    spawn(detail::run_connection(detail::ConnectionSlot(st), std::move(*s)));
   }
 }
 
