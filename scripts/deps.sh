@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Installs the Debian packages coring needs to build and test (as root), or prints the apt line to run.
 set -euo pipefail
-packages=(g++ cmake make pkg-config liburing-dev libfmt-dev doctest-dev libcli11-dev python3)
+packages=(g++ cmake make pkg-config liburing-dev libfmt-dev doctest-dev libcli11-dev python3 libhttp-parser-dev)
 [ "${1:-}" = "--bench" ] && packages+=(wrk valgrind strace linux-perf gnuplot-nox python3)
+[ "${1:-}" = "--fuzz" ] && packages+=(clang-14 libclang-rt-14-dev)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

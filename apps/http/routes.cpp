@@ -1,0 +1,26 @@
+// coring-http's handlers: plaintext, JSON, static files, Prometheus metrics and a health check.
+#include "routes.hpp"
+
+namespace coring::apps {
+
+using http::Request;
+using http::Response;
+
+http::Router make_routes(std::shared_ptr<StaticFiles> files) {
+  http::Router r;
+  r.get("/", [](Request&) -> Task<Response> { co_return Response::text("Hello, World!"); });
+  r.get("/json", [](Request&) -> Task<Response> { co_return Response::json(R"({"message":"Hello, World!"})"); });
+  r.get("/healthz", [](Request&) -> Task<Response> { co_return Response::text("ok\n"); });
+  r.get("/metrics", [](Request& req) -> Task<Response> {
+    Response resp;
+    resp.content_type = "text/plain; version=0.0.4; charset=utf-8";
+    if (req.stats) req.stats->render_prometheus(resp.body);  // this shard's counters
+    co_return resp;
+  });
+  if (files) {
+    r.get("/static/*", [files](Request& req) -> Task<Response> { return (*files)(req); });
+  }
+  return r;
+}
+
+}  // namespace coring::apps

@@ -1,0 +1,43 @@
+// http::Response: what a handler returns: status, body, content type and extra header fields.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+namespace coring::http {
+
+/// The reason phrase of a status code ("Not Found"), or "Unknown".
+std::string_view reason_phrase(int status) noexcept;
+
+/// A response. The server adds Date, Server, Content-Length and Connection
+/// itself, and leaves the body out for HEAD requests and 204/304 answers.
+struct Response {
+  int status = 200;
+  std::string body;
+  /// Must outlive the response: use a string literal (the default suits text).
+  std::string_view content_type = "text/plain; charset=utf-8";
+  /// Extra header fields, already formatted ("Name: value\r\n" each); use add_header().
+  std::string headers;
+  /// Close the connection after this response.
+  bool close = false;
+
+  static Response text(std::string body, int status = 200) {
+    Response r;
+    r.status = status;
+    r.body = std::move(body);
+    return r;
+  }
+  static Response json(std::string body, int status = 200) {
+    Response r = text(std::move(body), status);
+    r.content_type = "application/json";
+    return r;
+  }
+  /// A status with its reason phrase as a text body ("404 Not Found\n").
+  static Response plain(int status);
+
+  /// Adds a header field. Fields whose name is not a token or whose value
+  /// holds CR, LF or NUL are dropped (no header injection).
+  Response& add_header(std::string_view name, std::string_view value);
+};
+
+}  // namespace coring::http

@@ -1,0 +1,200 @@
+// One HTTP connection: parse pipelined requests, run handlers in order, send each batch of responses in one send_all.
+#include <chrono>
+#include <exception>
+
+#include "coring/time/timeout.hpp"
+#include "runtime/http/response_writer.hpp"
+#include "runtime/http/server_state.hpp"
+
+// Note: no `if (co_await task())` here: GCC 12.2 miscompiles a Task awaited inside an if
+// condition (the coroutine never resumes); results are bound to a variable first.
+
+namespace coring::http::detail {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+using std::chrono::milliseconds;
+
+std::int64_t mono_ns() noexcept {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now().time_since_epoch()).count();
+}
+
+/// Sends the queued responses in one send_all; false if the connection is gone or the send timed out.
+Task<bool> send_batch(Stream& s, std::string& out, milliseconds timeout, ServerStats& stats) {
+  if (out.empty()) co_return true;
+  ++stats.response_batches;
+  auto r = co_await with_timeout(s.send_all(std::string_view(out)), timeout);
+  out.clear();
+  if (!r) {
+    if (r.error() == errc::timed_out) ++stats.send_timeouts;
+    co_return false;
+  }
+  co_return true;
+}
+
+Task<> discard_input(Stream& s) {
+  std::size_t total = 0;
+  for (;;) {
+    auto b = co_await s.recv();
+    if (!b || b->empty()) co_return;
+    total += b->size();
+    if (total > 256 * 1024) co_return;
+  }
+}
+
+/// Half-closes, then reads and drops what the client still sends for a moment, so that
+/// closing with unread bytes does not reset the connection before the client read our answer.
+Task<> linger_close(Stream& s, milliseconds timeout) {
+  if (!s.shutdown(ShutdownHow::write)) co_return;
+  (void)co_await with_timeout(discard_input(s), timeout);
+}
+
+}  // namespace
+
+void split_target(std::string_view target, std::string_view& path, std::string_view& query) noexcept {
+  std::string_view t = target;
+  if (!t.empty() && t.front() != '/' && t != "*") {
+    // absolute-form: drop "scheme://authority"; authority-form (CONNECT) keeps the whole target
+    auto scheme_end = t.find("://");
+    if (scheme_end != std::string_view::npos) {
+      auto slash = t.find('/', scheme_end + 3);
+      t = slash == std::string_view::npos ? std::string_view("/") : t.substr(slash);
+    }
+  }
+  auto q = t.find('?');
+  path = t.substr(0, q);
+  query = q == std::string_view::npos ? std::string_view() : t.substr(q + 1);
+}
+
+Task<> run_connection(ConnectionSlot slot, Stream s) {
+  ServerState* st = &slot.state();  // alive as long as the slot, a parameter of this frame
+  ServerStats& stats = st->stats;
+  const ServerOptions& o = st->options;
+  const auto ms_ns = [](milliseconds d) { return static_cast<std::int64_t>(d.count()) * 1'000'000; };
+
+  Parser parser(o.limits);
+  std::string out;            // responses of the current batch
+  std::string body_store;     // a body that arrived in more than one piece
+  std::string_view body_view; // a body that so far arrived in one piece (points into buf)
+  RecvBuffer buf;             // the buffer being parsed; the only one held
+  std::string_view in;        // its unparsed part
+  std::uint32_t served = 0;
+  bool continue_due = false;  // Expect: 100-continue seen, body not yet asked for
+  std::int64_t header_deadline = mono_ns() + ms_ns(o.header_timeout);
+  std::int64_t body_deadline = 0;
+  std::int64_t head_at = 0;
+
+  for (;;) {
+    const Step step = parser.feed(in);
+    in.remove_prefix(step.consumed);
+    switch (step.event) {
+      case Event::head:
+        head_at = mono_ns();
+        if (parser.head().has_body()) {
+          body_deadline = head_at + ms_ns(o.body_timeout);
+          continue_due = parser.head().expect_continue;
+        }
+        continue;
+      case Event::body:
+        if (body_store.empty() && body_view.empty()) {
+          body_view = step.body;
+        } else {
+          body_store.append(body_view);
+          body_view = {};
+          body_store.append(step.body);
+        }
+        continue;
+      case Event::done: {
+        const RequestHead& head = parser.head();
+        Request req{head, {}, {}, body_view.empty() ? std::string_view(body_store) : body_view, &stats};
+        split_target(head.target, req.path, req.query);
+        Router::Match m = st->router.match(head.method, req.path);
+        Response resp;
+        if (m.handler) {
+          try {
+            resp = co_await (*m.handler)(req);
+          } catch (...) {
+            resp = Response::plain(500);
+          }
+        } else {
+          resp = Response::plain(m.status);
+          if (!m.allow.empty()) resp.add_header("Allow", m.allow);
+        }
+        ++served;
+        const bool last = o.max_requests_per_connection && served >= o.max_requests_per_connection;
+        const bool keep = head.keep_alive && !resp.close && !last;
+        write_response(out, resp, WriteContext{head.minor_version, keep, head.method == "HEAD", o.server_name});
+        stats.record(resp.status, static_cast<std::uint64_t>(mono_ns() - head_at));
+        body_store.clear();
+        body_view = {};
+        continue_due = false;
+        if (!keep) {
+          const bool sent = co_await send_batch(s, out, o.send_timeout, stats);
+          if (sent) co_await linger_close(s, o.linger_timeout);
+          co_return;
+        }
+        if (out.size() >= o.max_batch_bytes) {
+          const bool sent = co_await send_batch(s, out, o.send_timeout, stats);
+          if (!sent) co_return;
+        }
+        header_deadline = mono_ns() + ms_ns(o.header_timeout);
+        continue;
+      }
+      case Event::error: {
+        ++stats.parse_errors;
+        const Error& e = parser.error();
+        Response resp = Response::plain(e.status);
+        write_response(out, resp, WriteContext{1, false, false, o.server_name});
+        stats.record(e.status, 0);
+        const bool sent = co_await send_batch(s, out, o.send_timeout, stats);
+        if (sent) co_await linger_close(s, o.linger_timeout);
+        co_return;
+      }
+      case Event::need_more:
+        break;
+    }
+
+    // Out of bytes: send this batch's responses, then wait for more.
+    if (!body_view.empty()) {  // the body continues in the next buffer: keep what we have
+      body_store.append(body_view);
+      body_view = {};
+    }
+    if (continue_due) {
+      write_continue(out);
+      continue_due = false;
+    }
+    const bool sent = co_await send_batch(s, out, o.send_timeout, stats);
+    if (!sent) co_return;
+    parser.detach();  // nothing may point into buf from here on
+    buf.reset();
+    in = {};
+
+    const bool idle = parser.at_message_start();
+    const std::int64_t now = mono_ns();
+    std::int64_t deadline;
+    if (idle) deadline = served == 0 ? header_deadline : now + ms_ns(o.idle_timeout);
+    else if (parser.in_body()) deadline = body_deadline;
+    else deadline = header_deadline;
+    auto r = co_await with_timeout(s.recv(), std::chrono::nanoseconds(deadline > now ? deadline - now : 0));
+    if (!r) {
+      if (r.error() != errc::timed_out) co_return;  // reset, or the runtime is stopping
+      if (idle) {  // nothing of a request arrived: close quietly
+        ++(served == 0 ? stats.header_timeouts : stats.idle_timeouts);
+        co_return;
+      }
+      ++(parser.in_body() ? stats.body_timeouts : stats.header_timeouts);
+      write_response(out, Response::plain(408), WriteContext{1, false, false, o.server_name});
+      stats.record(408, 0);
+      const bool sent_408 = co_await send_batch(s, out, o.send_timeout, stats);
+      if (sent_408) co_await linger_close(s, o.linger_timeout);
+      co_return;
+    }
+    if (r->empty()) co_return;  // the client closed
+    if (idle && served > 0) header_deadline = mono_ns() + ms_ns(o.header_timeout);
+    buf = std::move(*r);
+    in = buf.view();
+  }
+}
+
+}  // namespace coring::http::detail

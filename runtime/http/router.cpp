@@ -1,0 +1,45 @@
+// Router: ordered exact and prefix routes; HEAD falls back to GET; 404 and 405 (with Allow) otherwise.
+#include "coring/http/router.hpp"
+
+namespace coring::http {
+
+Router& Router::route(std::string_view method, std::string path, Handler h) {
+  Entry e;
+  e.method = std::string(method);
+  e.prefix = !path.empty() && path.back() == '*';
+  if (e.prefix) path.pop_back();
+  e.path = std::move(path);
+  e.handler = std::move(h);
+  routes_.push_back(std::move(e));
+  return *this;
+}
+
+Router::Match Router::match(std::string_view method, std::string_view path) const {
+  Match m;
+  const Entry* head_fallback = nullptr;
+  bool path_known = false;
+  for (const Entry& e : routes_) {
+    const bool hit = e.prefix ? path.substr(0, e.path.size()) == e.path : path == e.path;
+    if (!hit) continue;
+    if (e.method == method) {
+      m.handler = &e.handler;
+      return m;
+    }
+    if (method == "HEAD" && e.method == "GET" && !head_fallback) head_fallback = &e;
+    path_known = true;
+    if (m.allow.find(e.method) == std::string::npos) {
+      if (!m.allow.empty()) m.allow += ", ";
+      m.allow += e.method;
+      if (e.method == "GET") m.allow += ", HEAD";
+    }
+  }
+  if (head_fallback) {
+    m.handler = &head_fallback->handler;
+    m.allow.clear();
+    return m;
+  }
+  m.status = path_known ? 405 : 404;
+  return m;
+}
+
+}  // namespace coring::http

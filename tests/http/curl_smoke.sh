@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Smoke test: start coring-http on an ephemeral port and fetch every route with curl (both backends).
+set -euo pipefail
+bin=$1
+root=$(mktemp -d)
+log=$(mktemp)
+trap 'kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; rm -rf "$root" "$log"' EXIT
+echo "static body" > "$root/f.txt"
+for backend in uring epoll; do
+  "$bin" --host 127.0.0.1 --port 0 --backend "$backend" --root "$root" >"$log" 2>&1 &
+  pid=$!
+  addr=""
+  for _ in $(seq 100); do
+    addr=$(sed -n 's/^coring-http: listening on //p' "$log")
+    [ -n "$addr" ] && break
+    sleep 0.05
+  done
+  [ -n "$addr" ] || { cat "$log"; exit 1; }
+  base="http://$addr"
+  [ "$(curl -sf "$base/")" = "Hello, World!" ]
+  [ "$(curl -sf "$base/json")" = '{"message":"Hello, World!"}' ]
+  [ "$(curl -sf "$base/healthz")" = "ok" ]
+  [ "$(curl -sf "$base/static/f.txt")" = "static body" ]
+  [ "$(curl -sf -r 0-5 "$base/static/f.txt")" = "static" ]
+  [ "$(curl -s -o /dev/null -w '%{http_code}' --path-as-is "$base/static/../../etc/passwd")" = 404 ]
+  # Two requests over one keep-alive connection, then the counters show them.
+  curl -sf "$base/" "$base/json" >/dev/null
+  curl -sf "$base/metrics" | grep -q '^coring_http_requests_total{code="200"}'
+  [ "$(curl -s -o /dev/null -w '%{http_code}' -X POST "$base/")" = 405 ]
+  kill "$pid"
+  wait "$pid" || true
+  echo "curl smoke on $backend: ok"
+done
