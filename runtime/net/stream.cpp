@@ -69,6 +69,7 @@ void Stream::close() noexcept {
 void detail::StreamOps::close(Conn& c) noexcept {
   if (c.closed) return;
   c.closed = true;
+  c.rx_end = true;
   Loop* loop = c.loop;
   --loop->stats.connections_open;
   ++loop->stats.connections_closed;
@@ -123,7 +124,7 @@ void RecvAwaiter::abandon() noexcept {
 
 bool RecvAwaiter::await_ready() noexcept {
   Conn* c = conn_;
-  return !c || !c->queue.empty() || c->eof || c->error || c->closed;
+  return !c || !c->queue.empty() || c->rx_end;
 }
 
 bool RecvAwaiter::suspend(std::coroutine_handle<> h, detail::CancelState* cs) {
@@ -136,7 +137,8 @@ bool RecvAwaiter::suspend(std::coroutine_handle<> h, detail::CancelState* cs) {
     cancelled_ = true;
     return false;
   }
-  if (c->loop->driver().recv_start(*c)) return false;
+  // An armed io_uring recv already delivers: no call into the driver.
+  if (!c->armed && c->loop->driver().recv_start(*c)) return false;
   c->reader = this;
   waiting_ = true;
   waiter_ = h;

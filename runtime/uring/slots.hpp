@@ -27,6 +27,11 @@ class SlotPool {
     s->target = target;
     return s;
   }
+  bool has_free() const noexcept { return free_ != nullptr; }
+  /// Makes sure get() will not allocate.
+  void reserve() {
+    if (!free_) grow();
+  }
   void put(Slot* s) noexcept {
     s->next_free = free_;
     free_ = s;
