@@ -56,7 +56,7 @@ class BufferPool {
       b->len = size_;
       b->bid = id;
       ++tail_;
-      __atomic_store_n(&ring_[0].resv, tail_, __ATOMIC_RELEASE);
+      __atomic_store_n(&ring_[0].resv, static_cast<uint16_t>(tail_), __ATOMIC_RELEASE);
     } else {
       free_[nfree_++] = id;
     }
@@ -72,8 +72,8 @@ class BufferPool {
   uint32_t size_;
   uint32_t in_use_ = 0;
   BufRingEntry* ring_ = nullptr;
-  uint16_t tail_ = 0;
-  uint16_t mask_ = 0;
+  uint32_t tail_ = 0;  // only its low 16 bits reach the kernel
+  uint32_t mask_ = 0;
   std::unique_ptr<uint16_t[]> free_;  // free-list mode: ids, count() capacity
   uint32_t nfree_ = 0;
 };

@@ -21,6 +21,10 @@ class SlotPool {
  public:
   Slot* get(Slot::Kind kind, void* target) {
     if (!free_) grow();
+    return take(kind, target);
+  }
+  /// get() once has_free() said there is a free slot.
+  Slot* take(Slot::Kind kind, void* target) noexcept {
     Slot* s = free_;
     free_ = s->next_free;
     s->kind = kind;

@@ -82,10 +82,9 @@ class UringDriver final : public Driver {
 
   int32_t send(Conn& c, Completion& op, const std::byte* p, std::size_t n) override {
     // Shortages go to a tail call, so this path keeps no registers to save.
-    if (!slots_.has_free()) [[unlikely]] return send_after_refill(c, op, p, n);
-    io_uring_sqe* sqe = next_sqe();
-    if (!sqe) [[unlikely]] return send_after_refill(c, op, p, n);
-    Slot* s = slots_.get(Slot::kOp, &op);
+    if (!slots_.has_free() || !next_sqe_available()) [[unlikely]] return send_after_refill(c, op, p, n);
+    io_uring_sqe* sqe = take_sqe();
+    Slot* s = slots_.take(Slot::kOp, &op);
     op.slot = s;
     ++loop_.stats.ops_submitted;
     io_uring_prep_send(sqe, c.fd, p, n, MSG_NOSIGNAL);
@@ -157,10 +156,11 @@ class UringDriver final : public Driver {
 
  private:
   // io_uring_get_sqe() without its SQPOLL and SQE128 tests: this ring uses neither.
-  io_uring_sqe* next_sqe() noexcept {
+  io_uring_sqe* next_sqe() noexcept { return next_sqe_available() ? take_sqe() : nullptr; }
+  // The next SQE, once next_sqe_available() said there is one.
+  io_uring_sqe* take_sqe() noexcept {
     io_uring_sq& sq = ring_.sq;
     const unsigned tail = sq.sqe_tail;
-    if (tail - __atomic_load_n(sq.khead, __ATOMIC_RELAXED) >= sq.ring_entries) [[unlikely]] return nullptr;
     sq.sqe_tail = tail + 1;
     return &sq.sqes[tail & sq.ring_mask];
   }

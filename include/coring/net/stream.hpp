@@ -46,7 +46,6 @@ class [[nodiscard]] RecvAwaiter : detail::Canceller {
   detail::CancelState* cancel_ = nullptr;
   uint32_t item_len_ = 0;  // non-zero: buffer item_id_ was handed over directly
   uint16_t item_id_ = 0;
-  bool waiting_ = false;
   bool cancelled_ = false;
 };
 
