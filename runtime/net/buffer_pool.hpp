@@ -51,9 +51,10 @@ class BufferPool {
   void release(uint16_t id) noexcept {
     --in_use_;
     if (ring_) {
+      // Every entry's len is size_ since use_ring(): the kernel does not write
+      // entries of a ring without IOU_PBUF_RING_INC, so only addr and bid change.
       BufRingEntry* b = &ring_[tail_ & mask_];
       b->addr = reinterpret_cast<uint64_t>(addr(id));
-      b->len = size_;
       b->bid = id;
       ++tail_;
       __atomic_store_n(&ring_[0].resv, static_cast<uint16_t>(tail_), __ATOMIC_RELEASE);
