@@ -48,7 +48,7 @@ class BufferPool {
     ++in_use_;
     return free_[--nfree_];
   }
-  void release(uint16_t id) noexcept {
+  [[gnu::always_inline]] void release(uint16_t id) noexcept {
     --in_use_;
     if (ring_) {
       // Every entry's len is size_ since use_ring(): the kernel does not write

@@ -352,7 +352,7 @@ Result<std::size_t> SendAwaiter::await_resume() noexcept {
     waiter_ = {};
     StreamOps::unref(conn_);
   }
-  if (len_ == 0) return std::size_t{0};
+  // (len_ == 0: never suspended, err_ and done_ are 0.)
   if (err_ && (all_ || done_ == 0)) return errno_code(err_);
   return done_;
 }
