@@ -19,6 +19,7 @@ die() { log "error: $*"; exit 1; }
 bench_build() {
   [[ ${NO_BUILD:-0} == 1 ]] && return 0
   log "building Release in $BUILD_DIR"
+  mkdir -p "$(dirname "$BUILD_DIR")"
   cmake -S "$BENCH_ROOT" -B "$BUILD_DIR" -DCMAKE_BUILD_TYPE=Release >"$BUILD_DIR.cmake.log" 2>&1 ||
     { cat "$BUILD_DIR.cmake.log" >&2; die "cmake configure failed"; }
   local targets=(coring-echo coring-load)

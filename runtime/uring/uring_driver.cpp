@@ -167,6 +167,7 @@ class UringDriver final : public Driver {
   [[gnu::cold, gnu::noinline]] int32_t send_after_refill(Conn& c, Completion& op, const std::byte* p, std::size_t n) {
     slots_.reserve();
     if (!next_sqe_available()) flush();
+    if (!next_sqe_available()) return -EBUSY;  // the kernel took nothing: fail the send, never spin
     return send(c, op, p, n);
   }
   bool next_sqe_available() const noexcept {
