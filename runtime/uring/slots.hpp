@@ -11,7 +11,7 @@ namespace coring::detail::uring {
 /// so the kernel never names freed memory; an owner that goes away first
 /// clears `target` (the operation is then "ignored": its CQEs are absorbed).
 struct Slot {
-  enum Kind : uint8_t { kOp, kRecv, kAccept };
+  enum Kind : uint8_t { kOp, kRecv, kAccept, kNone };  // kNone: the driver's one slot for "nobody waits"
   Kind kind;
   void* target;  // Completion* (kOp), Conn* (kRecv), ListenerState* (kAccept); null when orphaned
   Slot* next_free;

@@ -173,8 +173,10 @@ class UringDriver final : public Driver {
   bool next_sqe_available() const noexcept {
     return ring_.sq.sqe_tail - __atomic_load_n(ring_.sq.khead, __ATOMIC_RELAXED) < ring_.sq.ring_entries;
   }
-  // An SQE whose CQE goes to `s` (null: nobody waits; success is not even posted).
+  // An SQE whose CQE goes to `s` (null: nobody waits; success is not even posted,
+  // and a failure goes to no_waiter_, so reap() needs no test for a null user_data).
   io_uring_sqe* sqe_for(Slot* s) {
+    if (!s) s = &no_waiter_;
     io_uring_sqe* sqe = next_sqe();
     if (!sqe) [[unlikely]] sqe = flush_and_get_sqe();
     ++loop_.stats.ops_submitted;
@@ -231,7 +233,7 @@ class UringDriver final : public Driver {
     for (unsigned tail; head != (tail = io_uring_smp_load_acquire(ring_.cq.ktail));) {
       for (; head != tail; ++head) {
         const io_uring_cqe& cqe = cqes[head & mask];
-        if (cqe.user_data) dispatch(reinterpret_cast<Slot*>(cqe.user_data), cqe.res, cqe.flags);
+        dispatch(reinterpret_cast<Slot*>(cqe.user_data), cqe.res, cqe.flags);
       }
     }
     io_uring_smp_store_release(ring_.cq.khead, head);
@@ -250,9 +252,9 @@ class UringDriver final : public Driver {
         if (op->complete == &StreamOps::send_complete) StreamOps::send_complete(op, res);
         else op->complete(op, res);
       }
-    } else {
+    } else if (s->kind == Slot::kAccept) {
       on_accept(s, res, flags);
-    }
+    }  // kNone: a cancel or close that nobody waits for failed (its success posts nothing)
   }
 
   void on_recv(Slot* s, int32_t res, uint32_t flags) {
@@ -360,6 +362,7 @@ class UringDriver final : public Driver {
   uring::RingSetup setup_;
   io_uring_buf_ring* buf_ring_ = nullptr;
   uring::SlotPool slots_;
+  Slot no_waiter_{Slot::kNone, nullptr, nullptr};
   std::vector<Conn*> starved_;
   std::vector<Conn*> resuming_;  // scratch for resume_starved()
   bool skip_success_ = false;
