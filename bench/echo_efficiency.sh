@@ -36,8 +36,13 @@
 # on a noisy shared machine, not as instructions. NATIVE_MSGS messages per
 # connection (more than under callgrind: native runs are fast).
 #
+# The floor. BACKENDS may also name `raw`: bench/peers/raw_uring_echo.cpp, a
+# hand-written liburing loop with coring's ring flags (multishot accept and
+# recv on a provided-buffer ring, one send per received buffer), measured the
+# same way. The default runs it too, so coring's figure sits next to it.
+#
 # Usage: bench/echo_efficiency.sh   (env: CONNS=1000 SIZE=64 MSGS=100 NATIVE_MSGS=300 ROUNDS=3
-#        BACKENDS="uring epoll" NO_BUILD=1 OUT=dir FORCE_CALLGRIND=1)
+#        BACKENDS="uring epoll raw" NO_BUILD=1 OUT=dir FORCE_CALLGRIND=1)
 set -euo pipefail
 # shellcheck source=bench/lib.sh
 source "$(dirname "$0")/lib.sh"
@@ -47,7 +52,7 @@ SIZE=${SIZE:-64}
 MSGS=${MSGS:-100}
 NATIVE_MSGS=${NATIVE_MSGS:-300}
 ROUNDS=${ROUNDS:-3}
-BACKENDS=${BACKENDS:-"uring epoll"}
+BACKENDS=${BACKENDS:-"uring epoll raw"}
 OUT=${OUT:-$(mktemp -d /tmp/coring-efficiency.XXXXXX)}
 mkdir -p "$OUT"
 
@@ -183,6 +188,9 @@ for be in $BACKENDS; do
 done
 if [[ " $BACKENDS " == *" uring "* && " $BACKENDS " == *" epoll "* ]]; then
   awk -v u="${MED[uring]}" -v e="${MED[epoll]}" 'BEGIN {printf "ratio epoll/uring (user instructions per message): %.2f\n", e / u}'
+fi
+if [[ " $BACKENDS " == *" uring "* && " $BACKENDS " == *" raw "* ]]; then
+  awk -v u="${MED[uring]}" -v r="${MED[raw]}" 'BEGIN {printf "ratio uring/raw (coring over the hand-written liburing loop): %.2f\n", u / r}'
 fi
 [[ $COUNTER == callgrind ]] && echo "kernel instructions: not measurable here (no PMU); callgrind counts user space only"
 echo "syscalls/msg, cpu us/msg (on-CPU time, user+kernel) and in-kernel share: native runs of $NATIVE_MSGS msgs/conn, not under valgrind; times are noisy on a shared machine"

@@ -5,6 +5,7 @@ BENCH_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 BUILD_DIR=${BUILD_DIR:-$BENCH_ROOT/build/h-bench}
 ECHO_BIN=$BUILD_DIR/apps/echo/coring-echo
 LOAD_BIN=$BUILD_DIR/apps/load/coring-load
+RAW_BIN=$BUILD_DIR/bench/peers/raw-uring-echo  # the hand-written liburing floor (backend "raw")
 SERVER_CPU=${SERVER_CPU:-0}
 LOAD_CPU=${LOAD_CPU:-1}
 LOAD_BACKEND=${LOAD_BACKEND:-uring}  # the load generator's own backend: fixed, only the server varies
@@ -18,9 +19,12 @@ die() { log "error: $*"; exit 1; }
 bench_build() {
   [[ ${NO_BUILD:-0} == 1 ]] && return 0
   log "building Release in $BUILD_DIR"
+  mkdir -p "$(dirname "$BUILD_DIR")"
   cmake -S "$BENCH_ROOT" -B "$BUILD_DIR" -DCMAKE_BUILD_TYPE=Release >"$BUILD_DIR.cmake.log" 2>&1 ||
     { cat "$BUILD_DIR.cmake.log" >&2; die "cmake configure failed"; }
-  cmake --build "$BUILD_DIR" -j2 --target coring-echo coring-load >"$BUILD_DIR.build.log" 2>&1 ||
+  local targets=(coring-echo coring-load)
+  [[ " ${BACKENDS:-} " == *" raw "* ]] && targets+=(raw-uring-echo)
+  cmake --build "$BUILD_DIR" -j2 --target "${targets[@]}" >"$BUILD_DIR.build.log" 2>&1 ||
     { tail -30 "$BUILD_DIR.build.log" >&2; die "build failed"; }
 }
 
@@ -82,13 +86,20 @@ mem_available_kb() { awk '/^MemAvailable:/ {print $2}' /proc/meminfo; }
 # Pages of memory in TCP socket buffers, machine-wide.
 tcp_mem_pages() { awk '/^TCP:/ {for (i = 1; i < NF; i++) if ($i == "mem") print $(i + 1)}' /proc/net/sockstat; }
 
-# start_server BACKEND PORT LOGFILE [WRAPPER...]: coring-echo pinned to
-# $SERVER_CPU with $SERVER_SHARDS shards (default 1: one core); sets SERVER_PID (the pid of the wrapper itself, e.g. valgrind,
+# start_server BACKEND PORT LOGFILE [WRAPPER...]: coring-echo (raw-uring-echo
+# for BACKEND=raw) pinned to $SERVER_CPU, coring-echo with $SERVER_SHARDS
+# shards (default 1: one core); sets SERVER_PID (the pid of the wrapper itself, e.g. valgrind,
 # which execs in place). Waits until it listens.
 start_server() {
-  local backend=$1 port=$2 logf=$3
+  local backend=$1 port=$2 logf=$3 bin=$ECHO_BIN
   shift 3
-  taskset -c "$SERVER_CPU" "$@" "$ECHO_BIN" --port "$port" --backend "$backend" --shards "${SERVER_SHARDS:-1}" >"$logf" 2>&1 &
+  local shards=(--shards "${SERVER_SHARDS:-1}")
+  if [[ $backend == raw ]]; then
+    bin=$RAW_BIN
+    shards=()
+  fi
+  [[ -x $bin ]] || die "$bin is missing (for raw: configure with liburing and CORING_BUILD_BENCH_PEERS=ON)"
+  taskset -c "$SERVER_CPU" "$@" "$bin" --port "$port" --backend "$backend" "${shards[@]}" >"$logf" 2>&1 &
   SERVER_PID=$!
   wait_for_line "$logf" "listening on" 60 || { cat "$logf" >&2; stop_pid "$SERVER_PID" 2; die "server ($backend) did not start"; }
   # A uring server that fell back to epoll would silently measure the wrong thing.

@@ -70,7 +70,7 @@ class EpollDriver final : public Driver {
     epoll_event ev{};
     ev.events = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET;
     ev.data.u64 = tagged(&c, kConn);
-    if (::epoll_ctl(epfd_, EPOLL_CTL_ADD, c.fd, &ev) < 0) c.error = -errno;
+    if (::epoll_ctl(epfd_, EPOLL_CTL_ADD, c.fd, &ev) < 0) c.set_error(-errno);
   }
 
   bool recv_start(Conn& c) override { return try_read(c); }
@@ -197,7 +197,17 @@ class EpollDriver final : public Driver {
     if (events & (EPOLLRDHUP | EPOLLHUP | EPOLLERR)) c.peer_closed = true;
     if (events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)) {
       c.readable = true;
-      if (c.reader && try_read(c)) StreamOps::wake_reader(c);
+      if (c.reader && c.queue.empty()) {
+        // The data goes straight to the waiting reader, not through the queue.
+        const int64_t r = read_one(c);
+        if (r > 0) {
+          StreamOps::resume_reader(StreamOps::hand_to_reader(c, static_cast<uint16_t>(r), static_cast<uint32_t>(r >> 16)));
+        } else if (r < 0) {
+          StreamOps::wake_reader(c);
+        }
+      } else if (c.reader && try_read(c)) {
+        StreamOps::wake_reader(c);
+      }
     }
     if (c.closed) return;
     if (events & (EPOLLOUT | EPOLLHUP | EPOLLERR)) {
@@ -224,19 +234,27 @@ class EpollDriver final : public Driver {
   }
 
   // Reads one buffer's worth if the socket may have data. True when data,
-  // EOF or an error is now queued on the connection.
+  // EOF or an error is now queued on the connection. The common "nothing to
+  // read" answer is decided here, inline, without entering read_one().
   bool try_read(Conn& c) {
     if (c.closed || !c.readable) return false;
+    return read_into_queue(c);  // a tail call: the test above saves no registers
+  }
+  [[gnu::noinline]] bool read_into_queue(Conn& c) {
+    const int64_t r = read_one(c);
+    if (r > 0) c.queue.push({static_cast<uint32_t>(r >> 16), static_cast<uint16_t>(r)});
+    return r != 0;
+  }
+
+  // One recv(2) into a pool buffer. Returns (len << 16 | buffer id) when
+  // bytes arrived, 0 when there is nothing to read (or no buffer), -1 when
+  // EOF or an error is now recorded on the connection.
+  [[gnu::noinline]] int64_t read_one(Conn& c) {
     BufferPool& pool = loop_.pool();
     int id = pool.acquire();
-    if (id < 0) {
-      ++loop_.stats.buffer_exhausted;
-      if (!c.starved) {
-        c.starved = true;
-        ++c.refs;
-        starved_.push_back(&c);
-      }
-      return false;
+    if (id < 0) [[unlikely]] {
+      starve(c);
+      return 0;
     }
     for (;;) {
       ++loop_.stats.ops_submitted;
@@ -245,21 +263,29 @@ class EpollDriver final : public Driver {
         // A short read drained the socket: the next edge will tell us about
         // more (unless the peer closed, whose EOF we must still read).
         if (static_cast<uint32_t>(n) < pool.buffer_size() && !c.peer_closed) c.readable = false;
-        c.queue.push({static_cast<uint32_t>(n), static_cast<uint16_t>(id)});
-        return true;
+        return (int64_t(n) << 16) | id;
       }
       if (n < 0 && errno == EINTR) continue;
       pool.release(static_cast<uint16_t>(id));
       if (n == 0) {
-        c.eof = true;
-        return true;
+        c.set_eof();
+        return -1;
       }
       if (errno == EAGAIN) {
         c.readable = false;
-        return false;
+        return 0;
       }
-      c.error = -errno;
-      return true;
+      c.set_error(-errno);
+      return -1;
+    }
+  }
+
+  [[gnu::cold, gnu::noinline]] void starve(Conn& c) {
+    ++loop_.stats.buffer_exhausted;
+    if (!c.starved) {
+      c.starved = true;
+      ++c.refs;
+      starved_.push_back(&c);
     }
   }
 

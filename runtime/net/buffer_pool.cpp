@@ -24,7 +24,7 @@ BufferPool::~BufferPool() { ::munmap(base_, bytes()); }
 
 void BufferPool::use_ring(void* ring) noexcept {
   ring_ = static_cast<BufRingEntry*>(ring);
-  mask_ = static_cast<uint16_t>(count_ - 1);
+  mask_ = count_ - 1;
   tail_ = 0;
   nfree_ = 0;
   for (uint32_t i = 0; i < count_; ++i) {
@@ -33,8 +33,8 @@ void BufferPool::use_ring(void* ring) noexcept {
     b->len = size_;
     b->bid = static_cast<uint16_t>(i);
   }
-  tail_ = static_cast<uint16_t>(count_);
-  __atomic_store_n(&ring_[0].resv, tail_, __ATOMIC_RELEASE);
+  tail_ = count_;
+  __atomic_store_n(&ring_[0].resv, static_cast<uint16_t>(tail_), __ATOMIC_RELEASE);
 }
 
 void BufferPool::use_free_list() {

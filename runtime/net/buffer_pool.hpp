@@ -48,15 +48,16 @@ class BufferPool {
     ++in_use_;
     return free_[--nfree_];
   }
-  void release(uint16_t id) noexcept {
+  [[gnu::always_inline]] void release(uint16_t id) noexcept {
     --in_use_;
     if (ring_) {
+      // Every entry's len is size_ since use_ring(): the kernel does not write
+      // entries of a ring without IOU_PBUF_RING_INC, so only addr and bid change.
       BufRingEntry* b = &ring_[tail_ & mask_];
       b->addr = reinterpret_cast<uint64_t>(addr(id));
-      b->len = size_;
       b->bid = id;
       ++tail_;
-      __atomic_store_n(&ring_[0].resv, tail_, __ATOMIC_RELEASE);
+      __atomic_store_n(&ring_[0].resv, static_cast<uint16_t>(tail_), __ATOMIC_RELEASE);
     } else {
       free_[nfree_++] = id;
     }
@@ -72,8 +73,8 @@ class BufferPool {
   uint32_t size_;
   uint32_t in_use_ = 0;
   BufRingEntry* ring_ = nullptr;
-  uint16_t tail_ = 0;
-  uint16_t mask_ = 0;
+  uint32_t tail_ = 0;  // only its low 16 bits reach the kernel
+  uint32_t mask_ = 0;
   std::unique_ptr<uint16_t[]> free_;  // free-list mode: ids, count() capacity
   uint32_t nfree_ = 0;
 };

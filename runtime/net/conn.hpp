@@ -33,6 +33,7 @@ struct Conn {
   Completion* write_waiter = nullptr;  // epoll: op waiting for EPOLLOUT
   Conn* starved_next = nullptr;      // epoll: link in the list of connections freed after this batch
   int32_t error = 0;                 // sticky receive error (-errno)
+  bool rx_end = false;       // eof, error or closed: recv() never waits again (one test on the hot path)
   bool eof = false;
   bool armed = false;        // io_uring: multishot recv in flight
   bool pausing = false;      // io_uring: cancel of the multishot requested (share reached)
@@ -44,6 +45,11 @@ struct Conn {
   bool closed = false;
 
   Conn(Loop* l, int f) noexcept : loop(l), fd(f) {}
+  void set_eof() noexcept { eof = rx_end = true; }
+  void set_error(int32_t e) noexcept {
+    error = e;
+    rx_end = true;
+  }
 };
 
 /// One listening socket, with the accepted sockets not yet handed out.

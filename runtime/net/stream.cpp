@@ -69,6 +69,7 @@ void Stream::close() noexcept {
 void detail::StreamOps::close(Conn& c) noexcept {
   if (c.closed) return;
   c.closed = true;
+  c.rx_end = true;
   Loop* loop = c.loop;
   --loop->stats.connections_open;
   ++loop->stats.connections_closed;
@@ -89,7 +90,6 @@ void detail::StreamOps::close(Conn& c) noexcept {
   }
   loop->driver().close(c);
   if (RecvAwaiter* r = std::exchange(c.reader, nullptr)) {
-    r->waiting_ = false;
     loop->schedule(r->waiter_);
   }
 }
@@ -97,7 +97,6 @@ void detail::StreamOps::close(Conn& c) noexcept {
 void detail::StreamOps::wake_reader(Conn& c) noexcept {
   if (RecvAwaiter* r = c.reader) {
     c.reader = nullptr;
-    r->waiting_ = false;
     r->waiter_.resume();
   }
 }
@@ -105,7 +104,6 @@ void detail::StreamOps::wake_reader(Conn& c) noexcept {
 RecvAwaiter* detail::StreamOps::hand_to_reader(Conn& c, uint16_t id, uint32_t len) noexcept {
   RecvAwaiter* r = c.reader;
   c.reader = nullptr;
-  r->waiting_ = false;
   r->item_id_ = id;
   r->item_len_ = len;
   return r;
@@ -116,14 +114,14 @@ void detail::StreamOps::resume_reader(RecvAwaiter* r) noexcept { r->waiter_.resu
 // ---------- recv ----------
 
 void RecvAwaiter::abandon() noexcept {
-  if (waiting_ && conn_->reader == this) conn_->reader = nullptr;
+  if (conn_->reader == this) conn_->reader = nullptr;  // still waiting (we hold a reference: conn_ is alive)
   if (cancel_) cancel_->disarm(this);
   StreamOps::unref(conn_);
 }
 
 bool RecvAwaiter::await_ready() noexcept {
   Conn* c = conn_;
-  return !c || !c->queue.empty() || c->eof || c->error || c->closed;
+  return !c || !c->queue.empty() || c->rx_end;
 }
 
 bool RecvAwaiter::suspend(std::coroutine_handle<> h, detail::CancelState* cs) {
@@ -136,9 +134,9 @@ bool RecvAwaiter::suspend(std::coroutine_handle<> h, detail::CancelState* cs) {
     cancelled_ = true;
     return false;
   }
-  if (c->loop->driver().recv_start(*c)) return false;
+  // An armed io_uring recv already delivers: no call into the driver.
+  if (!c->armed && c->loop->driver().recv_start(*c)) return false;
   c->reader = this;
-  waiting_ = true;
   waiter_ = h;
   ++c->refs;
   if (cs) {
@@ -146,7 +144,6 @@ bool RecvAwaiter::suspend(std::coroutine_handle<> h, detail::CancelState* cs) {
     cancel_fn = [](detail::Canceller* k) {
       auto* a = static_cast<RecvAwaiter*>(k);
       if (a->conn_->reader == a) a->conn_->reader = nullptr;
-      a->waiting_ = false;
       a->cancelled_ = true;
       a->conn_->loop->schedule(a->waiter_);
     };
@@ -157,7 +154,9 @@ bool RecvAwaiter::suspend(std::coroutine_handle<> h, detail::CancelState* cs) {
 
 Result<RecvBuffer> RecvAwaiter::await_resume() noexcept {
   if (cancel_) {
-    cancel_->disarm(this);
+    // While the task waited here, the state's current canceller was this
+    // awaiter (or null once cancelled): nothing else of the task could run.
+    cancel_->current = nullptr;
     cancel_ = nullptr;
   }
   Conn* c = conn_;
@@ -220,6 +219,22 @@ bool detail::StreamOps::send_start(SendAwaiter& a) {
     a.done_ += static_cast<std::size_t>(r);
     if (!a.all_ || a.done_ == a.len_) break;
   }
+  a.state_ = kDone;
+  return false;
+}
+
+// A synchronous send result `r` for `a`: true if `a` is now in flight again
+// (the rest of a send_all), false when it is finished (done_ or err_ set).
+bool detail::StreamOps::send_went(SendAwaiter& a, int32_t r) {
+  if (r >= 0) [[likely]] {
+    a.done_ += static_cast<std::size_t>(r);
+    if (a.done_ == a.len_ || !a.all_) {
+      a.state_ = kDone;
+      return false;
+    }
+    return send_start(a);
+  }
+  a.err_ = r;
   a.state_ = kDone;
   return false;
 }
@@ -291,7 +306,12 @@ bool SendAwaiter::suspend(std::coroutine_handle<> h, detail::CancelState* cs) {
     state_ = StreamOps::kQueued;
   } else {
     c->send_head = c->send_tail = this;
-    if (!StreamOps::send_start(*this)) {
+    // The first attempt, inline: io_uring queues an SQE (kPending); epoll
+    // usually sends everything at once, and then the task does not suspend.
+    const int32_t r = c->loop->driver().send(*c, *this, data_, len_);
+    if (r == detail::kPending) {
+      state_ = StreamOps::kInFlight;
+    } else if (!StreamOps::send_went(*this, r)) {
       c->send_head = c->send_tail = nullptr;
       return false;
     }
@@ -325,14 +345,14 @@ bool SendAwaiter::suspend(std::coroutine_handle<> h, detail::CancelState* cs) {
 
 Result<std::size_t> SendAwaiter::await_resume() noexcept {
   if (cancel_) {
-    cancel_->disarm(this);
+    cancel_->current = nullptr;  // it was this awaiter or null (see RecvAwaiter::await_resume)
     cancel_ = nullptr;
   }
   if (waiter_) {
     waiter_ = {};
     StreamOps::unref(conn_);
   }
-  if (len_ == 0) return std::size_t{0};
+  // (len_ == 0: never suspended, err_ and done_ are 0.)
   if (err_ && (all_ || done_ == 0)) return errno_code(err_);
   return done_;
 }

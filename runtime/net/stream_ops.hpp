@@ -25,6 +25,7 @@ struct StreamOps {
  private:
   friend class coring::SendAwaiter;
   static bool send_start(SendAwaiter& a);
+  static bool send_went(SendAwaiter& a, int32_t r);
   static void pass_turn(Conn& c) noexcept;
   static void remove_queued(Conn& c, SendAwaiter& a) noexcept;
 };

@@ -11,7 +11,9 @@ namespace coring::detail::uring {
 /// so the kernel never names freed memory; an owner that goes away first
 /// clears `target` (the operation is then "ignored": its CQEs are absorbed).
 struct Slot {
-  enum Kind : uint8_t { kOp, kRecv, kAccept, kWake, kWakeFailed };
+  // kNone: the driver's one slot for "nobody waits"; kWake: a MSG_RING from
+  // another shard; kWakeFailed: this shard's MSG_RING failed (CQE only then).
+  enum Kind : uint8_t { kOp, kRecv, kAccept, kNone, kWake, kWakeFailed };
   Kind kind;
   void* target;  // Completion* (kOp), Conn* (kRecv), ListenerState* (kAccept), Loop* (kWake*); null when orphaned
   Slot* next_free;
@@ -21,11 +23,20 @@ class SlotPool {
  public:
   Slot* get(Slot::Kind kind, void* target) {
     if (!free_) grow();
+    return take(kind, target);
+  }
+  /// get() once has_free() said there is a free slot.
+  Slot* take(Slot::Kind kind, void* target) noexcept {
     Slot* s = free_;
     free_ = s->next_free;
     s->kind = kind;
     s->target = target;
     return s;
+  }
+  bool has_free() const noexcept { return free_ != nullptr; }
+  /// Makes sure get() will not allocate.
+  void reserve() {
+    if (!free_) grow();
   }
   void put(Slot* s) noexcept {
     s->next_free = free_;

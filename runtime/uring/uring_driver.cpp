@@ -80,15 +80,19 @@ class UringDriver final : public Driver {
   void attach(Conn&) override {}
 
   bool recv_start(Conn& c) override {
-    if (!c.armed && !c.starved && !c.closed && !c.eof && !c.error) arm_recv(c);
+    if (!c.armed && !c.starved && !c.rx_end) arm_recv(c);
     return false;
   }
 
   int32_t send(Conn& c, Completion& op, const std::byte* p, std::size_t n) override {
-    Slot* s = slots_.get(Slot::kOp, &op);
+    // Shortages go to a tail call, so this path keeps no registers to save.
+    if (!slots_.has_free() || !next_sqe_available()) [[unlikely]] return send_after_refill(c, op, p, n);
+    io_uring_sqe* sqe = take_sqe();
+    Slot* s = slots_.take(Slot::kOp, &op);
     op.slot = s;
-    io_uring_sqe* sqe = sqe_for(s);
+    ++loop_.stats.ops_submitted;
     io_uring_prep_send(sqe, c.fd, p, n, MSG_NOSIGNAL);
+    io_uring_sqe_set_data(sqe, s);
     return kPending;
   }
 
@@ -167,9 +171,29 @@ class UringDriver final : public Driver {
   }
 
  private:
-  // An SQE whose CQE goes to `s` (null: nobody waits; success is not even posted).
+  // io_uring_get_sqe() without its SQPOLL and SQE128 tests: this ring uses neither.
+  io_uring_sqe* next_sqe() noexcept { return next_sqe_available() ? take_sqe() : nullptr; }
+  // The next SQE, once next_sqe_available() said there is one.
+  io_uring_sqe* take_sqe() noexcept {
+    io_uring_sq& sq = ring_.sq;
+    const unsigned tail = sq.sqe_tail;
+    sq.sqe_tail = tail + 1;
+    return &sq.sqes[tail & sq.ring_mask];
+  }
+  [[gnu::cold, gnu::noinline]] int32_t send_after_refill(Conn& c, Completion& op, const std::byte* p, std::size_t n) {
+    slots_.reserve();
+    if (!next_sqe_available()) flush();
+    if (!next_sqe_available()) return -EBUSY;  // the kernel took nothing: fail the send, never spin
+    return send(c, op, p, n);
+  }
+  bool next_sqe_available() const noexcept {
+    return ring_.sq.sqe_tail - __atomic_load_n(ring_.sq.khead, __ATOMIC_RELAXED) < ring_.sq.ring_entries;
+  }
+  // An SQE whose CQE goes to `s` (null: nobody waits; success is not even posted,
+  // and a failure goes to no_waiter_, so reap() needs no test for a null user_data).
   io_uring_sqe* sqe_for(Slot* s) {
-    io_uring_sqe* sqe = io_uring_get_sqe(&ring_);
+    if (!s) s = &no_waiter_;
+    io_uring_sqe* sqe = next_sqe();
     if (!sqe) [[unlikely]] sqe = flush_and_get_sqe();
     ++loop_.stats.ops_submitted;
     io_uring_sqe_set_data(sqe, s);
@@ -177,9 +201,12 @@ class UringDriver final : public Driver {
   }
   // The SQ filled up within one turn: submit early, then take an entry.
   [[gnu::noinline]] io_uring_sqe* flush_and_get_sqe() {
+    flush();
+    return io_uring_get_sqe(&ring_);
+  }
+  void flush() {
     io_uring_submit(&ring_);
     ++loop_.stats.submit_syscalls;
-    return io_uring_get_sqe(&ring_);
   }
   void skip_cqe_on_success(io_uring_sqe* sqe) noexcept {
     if (skip_success_) sqe->flags |= IOSQE_CQE_SKIP_SUCCESS;
@@ -222,7 +249,7 @@ class UringDriver final : public Driver {
     for (unsigned tail; head != (tail = io_uring_smp_load_acquire(ring_.cq.ktail));) {
       for (; head != tail; ++head) {
         const io_uring_cqe& cqe = cqes[head & mask];
-        if (cqe.user_data) dispatch(reinterpret_cast<Slot*>(cqe.user_data), cqe.res, cqe.flags);
+        dispatch(reinterpret_cast<Slot*>(cqe.user_data), cqe.res, cqe.flags);
       }
     }
     io_uring_smp_store_release(ring_.cq.khead, head);
@@ -230,26 +257,42 @@ class UringDriver final : public Driver {
   }
 
   void dispatch(Slot* s, int32_t res, uint32_t flags) {
-    switch (s->kind) {
-      case Slot::kOp: {
-        auto* op = static_cast<Completion*>(s->target);
-        slots_.put(s);
-        if (op) {
-          op->slot = nullptr;
-          op->complete(op, res);
-        }
-        break;
+    if (s->kind == Slot::kRecv) {
+      on_recv(s, res, flags);
+    } else if (s->kind == Slot::kOp) {
+      auto* op = static_cast<Completion*>(s->target);
+      slots_.put(s);
+      if (op) {
+        op->slot = nullptr;
+        // Sends are most of the operations: a direct call, which can be inlined.
+        if (op->complete == &StreamOps::send_complete) StreamOps::send_complete(op, res);
+        else op->complete(op, res);
       }
-      case Slot::kRecv: on_recv(s, res, flags); break;
-      case Slot::kAccept: on_accept(s, res, flags); break;
-      case Slot::kWake: loop_.note_wake(); break;
-      case Slot::kWakeFailed: on_wake_failed(res); break;
-    }
+    } else if (s->kind == Slot::kAccept) {
+      on_accept(s, res, flags);
+    } else if (s->kind == Slot::kWake) {
+      loop_.note_wake();  // another shard's MSG_RING
+    } else if (s->kind == Slot::kWakeFailed) {
+      on_wake_failed(res);
+    }  // kNone: a cancel or close that nobody waits for failed (its success posts nothing)
   }
 
   void on_recv(Slot* s, int32_t res, uint32_t flags) {
-    const bool more = flags & IORING_CQE_F_MORE;
     auto* c = static_cast<Conn*>(s->target);
+    // The common case: bytes for a task that waits with nothing queued, and
+    // the multishot recv goes on. The buffer goes straight to the task.
+    constexpr uint32_t kBufMore = IORING_CQE_F_BUFFER | IORING_CQE_F_MORE;
+    if ((flags & kBufMore) == kBufMore && res > 0 && c && c->reader && c->queue.empty()) [[likely]] {
+      pool_.taken();
+      StreamOps::resume_reader(StreamOps::hand_to_reader(*c, static_cast<uint16_t>(flags >> IORING_CQE_BUFFER_SHIFT),
+                                                         static_cast<uint32_t>(res)));
+      return;
+    }
+    on_recv_other(s, c, res, flags);
+  }
+
+  void on_recv_other(Slot* s, Conn* c, int32_t res, uint32_t flags) {
+    const bool more = flags & IORING_CQE_F_MORE;
     if (flags & IORING_CQE_F_BUFFER) pool_.taken();
     const auto id = static_cast<uint16_t>(flags >> IORING_CQE_BUFFER_SHIFT);
     if (!c) {  // owner closed: absorb
@@ -270,7 +313,7 @@ class UringDriver final : public Driver {
         cancel_slot(s);
       }
     } else if (res == 0) {
-      c->eof = true;
+      c->set_eof();
     } else if (res == -ENOBUFS) {
       ++loop_.stats.buffer_exhausted;  // backpressure, not an error: resume when buffers return
       if (!c->starved) {
@@ -279,7 +322,7 @@ class UringDriver final : public Driver {
         starved_.push_back(c);
       }
     } else if (res != -ECANCELED) {
-      c->error = res;
+      c->set_error(res);
     }
     if (!more) {
       slots_.put(s);
@@ -290,7 +333,7 @@ class UringDriver final : public Driver {
     }
     if (handed) {
       StreamOps::resume_reader(handed);
-    } else if (c->reader && (!c->queue.empty() || c->eof || c->error)) {
+    } else if (c->reader && (!c->queue.empty() || c->rx_end)) {
       StreamOps::wake_reader(*c);
     }
   }
@@ -326,6 +369,7 @@ class UringDriver final : public Driver {
   // a full target CQ): every later wake-up goes through the eventfd, and
   // every shard is woken now, since which one this was for is not known.
   [[gnu::cold]] void on_wake_failed(int32_t res) {
+    if (res >= 0) return;  // a success CQE (a kernel without CQE_SKIP_SUCCESS)
     if (msg_ring_) log(LogLevel::warn, "IORING_OP_MSG_RING failed ({}); shards wake each other through eventfds", -res);
     msg_ring_ = false;
     loop_.wake_all_by_eventfd();
@@ -348,6 +392,7 @@ class UringDriver final : public Driver {
   uring::RingSetup setup_;
   io_uring_buf_ring* buf_ring_ = nullptr;
   uring::SlotPool slots_;
+  Slot no_waiter_{Slot::kNone, nullptr, nullptr};
   std::vector<Conn*> starved_;
   std::vector<Conn*> resuming_;  // scratch for resume_starved()
   bool skip_success_ = false;

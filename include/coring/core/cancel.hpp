@@ -10,7 +10,11 @@ namespace detail {
 /// Something a task is suspended on that knows how to cancel itself (an I/O
 /// operation, a timer, a combinator over child tasks).
 struct Canceller {
-  void (*cancel_fn)(Canceller*) = nullptr;
+  struct NoInit {};
+  Canceller() noexcept : cancel_fn(nullptr) {}
+  /// For hot awaiters that set cancel_fn before they arm (saves a store).
+  explicit Canceller(NoInit) noexcept {}
+  void (*cancel_fn)(Canceller*);
 };
 
 /// Cancellation state shared by a task and the tasks it co_awaits directly.

@@ -23,8 +23,8 @@ struct StreamOps;
 /// EOF, or an error. Never waits when data is already queued.
 class [[nodiscard]] RecvAwaiter : detail::Canceller {
  public:
-  explicit RecvAwaiter(detail::Conn* c) noexcept : conn_(c) {}
-  RecvAwaiter(RecvAwaiter&& o) noexcept : conn_(std::exchange(o.conn_, nullptr)) {}
+  explicit RecvAwaiter(detail::Conn* c) noexcept : Canceller(Canceller::NoInit{}), conn_(c) {}
+  RecvAwaiter(RecvAwaiter&& o) noexcept : Canceller(Canceller::NoInit{}), conn_(std::exchange(o.conn_, nullptr)) {}
   RecvAwaiter(const RecvAwaiter&) = delete;
   ~RecvAwaiter() {
     if (waiter_) abandon();
@@ -45,8 +45,7 @@ class [[nodiscard]] RecvAwaiter : detail::Canceller {
   std::coroutine_handle<> waiter_;  // set while suspended (and holding a reference on the connection)
   detail::CancelState* cancel_ = nullptr;
   uint32_t item_len_ = 0;  // non-zero: buffer item_id_ was handed over directly
-  uint16_t item_id_ = 0;
-  bool waiting_ = false;
+  uint16_t item_id_;       // read only when item_len_ is set
   bool cancelled_ = false;
 };
 
@@ -55,9 +54,10 @@ class [[nodiscard]] RecvAwaiter : detail::Canceller {
 class [[nodiscard]] SendAwaiter : detail::Completion, detail::Canceller {
  public:
   SendAwaiter(detail::Conn* c, const std::byte* p, std::size_t n, bool all) noexcept
-      : conn_(c), data_(p), len_(n), all_(all) {}
+      : Completion(Completion::NoInit{}), Canceller(Canceller::NoInit{}), conn_(c), data_(p), len_(n), all_(all) {}
   SendAwaiter(SendAwaiter&& o) noexcept
-      : conn_(std::exchange(o.conn_, nullptr)), data_(o.data_), len_(o.len_), all_(o.all_) {}
+      : Completion(Completion::NoInit{}), Canceller(Canceller::NoInit{}), conn_(std::exchange(o.conn_, nullptr)),
+        data_(o.data_), len_(o.len_), all_(o.all_) {}
   SendAwaiter(const SendAwaiter&) = delete;
   ~SendAwaiter() {
     if (waiter_) abandon();
