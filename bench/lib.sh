@@ -9,7 +9,9 @@ RAW_BIN=$BUILD_DIR/bench/peers/raw-uring-echo  # the hand-written liburing floor
 SERVER_CPU=${SERVER_CPU:-0}
 LOAD_CPU=${LOAD_CPU:-1}
 LOAD_BACKEND=${LOAD_BACKEND:-uring}  # the load generator's own backend: fixed, only the server varies
-PORT_BASE=${PORT_BASE:-17400}
+# A random base: several benchmark runs on one machine must not meet on a port (SO_REUSEPORT
+# servers would silently share it).
+PORT_BASE=${PORT_BASE:-$((17000 + RANDOM % 12000))}
 PORT=$PORT_BASE  # set by pick_port
 
 log() { echo "[$(date +%H:%M:%S)] $*" >&2; }
