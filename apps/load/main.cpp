@@ -59,11 +59,12 @@ Task<> closed_loop(Stream& s, Shared& sh, uint32_t conn, int64_t messages) {
   }
 }
 
-/// The open loop of one connection: message k is due at start + (conn / C + k) * interval.
-Task<> open_loop(Stream& s, Shared& sh, uint32_t conn, Clock::time_point start, Clock::time_point end) {
-  const Config& cfg = *sh.cfg;
-  const double interval_ns = double(cfg.connections) / cfg.rate * 1e9;
-  const double phase_ns = interval_ns * conn / cfg.connections;  // spreads the connections over one interval
+/// The open loop of connection `conn`, the `nth` of `n` open-loop connections: message k is due
+/// at start + (nth / n + k) * interval, interval = n / --rate.
+Task<> open_loop(Stream& s, Shared& sh, uint32_t conn, uint32_t nth, uint32_t n, Clock::time_point start,
+                 Clock::time_point end) {
+  const double interval_ns = double(n) / sh.cfg->rate * 1e9;
+  const double phase_ns = interval_ns * nth / n;  // spreads the connections over one interval
   for (uint64_t k = 0;; ++k) {
     const auto due = start + Duration(static_cast<int64_t>(phase_ns + double(k) * interval_ns));
     if (due >= end) co_return;
@@ -103,16 +104,21 @@ Task<Result<void>> run_all_within(std::vector<Task<>> tasks, Duration limit) {
   co_return co_await with_timeout(run_all(std::move(tasks)), limit);
 }
 
-/// --hold-idle: K active connections echo, the others must stay silent, for --duration.
+/// --hold-idle: K active connections echo (closed loop, or open loop at --rate in total),
+/// the others must stay silent, for --duration.
 Task<> hold_idle(std::vector<Stream>& streams, Shared& sh, Duration guard) {
   const Config& cfg = *sh.cfg;
+  const auto start = Clock::now();
+  const auto end = start + seconds(cfg.duration);
   std::vector<Task<>> active, idle;
   for (uint32_t i = 0; i < cfg.connections; ++i) {
     if (!streams[i].is_open()) continue;
-    if (active.size() < cfg.active) active.push_back(closed_loop(streams[i], sh, i, -1));
-    else idle.push_back(idle_watch(streams[i], sh, i));
+    const auto nth = static_cast<uint32_t>(active.size());
+    if (nth >= cfg.active) idle.push_back(idle_watch(streams[i], sh, i));
+    else if (cfg.rate > 0) active.push_back(open_loop(streams[i], sh, i, nth, cfg.active, start, end));
+    else active.push_back(closed_loop(streams[i], sh, i, -1));
   }
-  active.push_back(stopper(sh, cfg.duration));
+  if (cfg.rate <= 0) active.push_back(stopper(sh, cfg.duration));
   // The idle watchers end when the holding time is over (by cancellation): timed_out is expected.
   auto [a, h] = co_await when_all(run_all_within(std::move(active), guard),
                                   run_all_within(std::move(idle), seconds(cfg.duration)));
@@ -145,7 +151,7 @@ Task<Report> run(Shared& sh, SocketAddress server, std::vector<SocketAddress> so
     std::vector<Task<>> tasks;
     for (uint32_t i = 0; i < cfg.connections; ++i) {
       if (!streams[i].is_open()) continue;
-      if (cfg.rate > 0) tasks.push_back(open_loop(streams[i], sh, i, start, end));
+      if (cfg.rate > 0) tasks.push_back(open_loop(streams[i], sh, i, i, cfg.connections, start, end));
       else tasks.push_back(closed_loop(streams[i], sh, i, cfg.messages));
     }
     if (cfg.rate <= 0 && cfg.messages < 0) tasks.push_back(stopper(sh, cfg.duration));
@@ -193,7 +199,7 @@ int main(int argc, char** argv) {
   app.add_option("--backend", cfg.backend, "uring | epoll")->check(CLI::IsMember({"uring", "epoll", "auto"}));
   app.add_option("--sources", cfg.sources, "comma-separated local addresses to connect from, e.g. 127.0.0.1,127.0.0.2");
   app.add_flag("--hold-idle", cfg.hold_idle, "open the connections and keep them idle for --duration");
-  app.add_option("--active", cfg.active, "with --hold-idle: connections that keep echoing meanwhile");
+  app.add_option("--active", cfg.active, "with --hold-idle: connections that keep echoing meanwhile (at --rate if given)");
   app.add_option("--batch", cfg.batch, "connections opened at a time during the ramp")->check(CLI::Range(1u, 100'000u));
   app.add_flag("!--no-ramp-echo", cfg.ramp_echo, "do not prove each new connection with one echo during the ramp");
   app.add_option("--connect-timeout", cfg.connect_timeout, "seconds allowed for one connect");
@@ -203,8 +209,8 @@ int main(int argc, char** argv) {
   app.add_option("--cdf", cfg.cdf_path, "write the latency distribution (microseconds, cumulative fraction) here");
   apps::add_log_level_option(app);
   CLI11_PARSE(app, argc, argv);
-  if (cfg.hold_idle && cfg.rate > 0) {
-    std::fprintf(stderr, "coring-load: --rate and --hold-idle do not go together\n");
+  if (cfg.hold_idle && cfg.rate > 0 && cfg.active == 0) {
+    std::fprintf(stderr, "coring-load: --rate with --hold-idle needs --active K (the connections that send)\n");
     return 2;
   }
 
