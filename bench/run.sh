@@ -42,7 +42,7 @@ if [[ $MODE == quick ]]; then
   OPEN_MATRIX=${OPEN_MATRIX:-"1000:64:20000"}              # connections:size:requests per second
   HTTP_MATRIX=${HTTP_MATRIX:-"100:1 100:16"}               # connections:pipeline depth
   IDLE_CONNS=${IDLE_CONNS:-"1000 10000"}
-  IDLE_HOLD=4 IDLE_ROUNDS=1
+  IDLE_HOLD=3 IDLE_ROUNDS=1
 else
   DURATION=4 SETTLE=0.5 WINDOW=3
   ECHO_MATRIX=${ECHO_MATRIX:-$(for s in 64 1024 16384; do for c in 1 10 100 1000 10000 19000; do printf '%s:%s ' $c $s; done; done)}

@@ -49,6 +49,7 @@ struct Shared {
   uint64_t errors = 0;
   uint64_t connect_errors = 0;
   uint64_t verify_failures = 0;
+  uint64_t unsent = 0;  // open loop: messages due before the end but not sent by then
   uint64_t reported = 0;
 
   std::span<const std::byte> message(uint32_t conn, uint64_t k) const {

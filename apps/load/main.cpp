@@ -7,14 +7,18 @@
 // time t0 + (i / C + k) * C / R, so the whole run offers R requests/s whatever
 // the server does; a connection whose previous echo is late sends at once, and
 // latency is measured from the due time, not from the actual send (no
-// coordinated omission). Connections are opened in batches, each proven with
-// one echoed message before the next batch starts (connect.cpp).
+// coordinated omission). Messages still unsent when --duration ends are
+// counted as "unsent": the server did not keep up with the rate (the
+// percentiles then cover only what was sent). Connections are opened in
+// batches, each proven with one echoed message before the next batch starts
+// (connect.cpp).
 //
 // Output: one JSON or CSV line on stdout (report.cpp). Exit status 1 on any
 // connection error or verification failure, 2 on bad arguments.
 #include <CLI/CLI.hpp>
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <csignal>
 #include <cstdio>
 #include <string>
@@ -65,10 +69,16 @@ Task<> open_loop(Stream& s, Shared& sh, uint32_t conn, uint32_t nth, uint32_t n,
                  Clock::time_point end) {
   const double interval_ns = double(n) / sh.cfg->rate * 1e9;
   const double phase_ns = interval_ns * nth / n;  // spreads the connections over one interval
-  for (uint64_t k = 0;; ++k) {
+  const double span_ns = double(std::chrono::duration_cast<Duration>(end - start).count());
+  const uint64_t due_in_run = span_ns > phase_ns ? uint64_t(std::ceil((span_ns - phase_ns) / interval_ns)) : 0;
+  for (uint64_t k = 0; k < due_in_run; ++k) {
     const auto due = start + Duration(static_cast<int64_t>(phase_ns + double(k) * interval_ns));
-    if (due >= end) co_return;
-    if (Clock::now() < due) {
+    const auto now = Clock::now();
+    if (now >= end) {  // behind schedule when the run ends: what is left was never sent
+      sh.unsent += due_in_run - k;
+      co_return;
+    }
+    if (now < due) {
       if (!co_await sleep_until(due)) co_return;  // cancelled
     }
     const int64_t due_ns = std::chrono::duration_cast<Duration>(due.time_since_epoch()).count();

@@ -18,9 +18,10 @@ echo_run() {
   lpid=$!
   if wait_for_line "$OUT/$tag.load.log" "established" 300; then
     sleep "$SETTLE"
-    measure_window "$WINDOW" "$tag"
+    measure_window "$WINDOW" "$tag" "$lpid"
   else
     WIN_SECS=1 WIN_TICKS=na WIN_VCSW=na WIN_IVCSW=na WIN_RSS=na WIN_THREADS=na WIN_INSTR_U=na WIN_INSTR_K=na
+    WIN_LOAD_UTIL=na WIN_SRV_OTHER=na WIN_LOAD_OTHER=na
   fi
   wait "$lpid" || rc=$?
   stop_system "$sys"
@@ -29,6 +30,7 @@ echo_run() {
   local rps
   rps=$(json_num "$json" msgs_per_sec)
   [[ $kind == echo-open && -f $OUT/$tag.cdf ]] && cp "$OUT/$tag.cdf" "$RESULTS/cdf-$sys-c$conns-s$size-r$rate.txt"
-  echo "$kind,$sys,$conns,$size,1,$rate,$round,$(json_num "$json" connections),${rps:-na},$(json_num "$json" p50),$(json_num "$json" p90),$(json_num "$json" p99),$(json_num "$json" p999),$(json_num "$json" max),$(sum_na "$(json_num "$json" errors)" "$(json_num "$json" connect_errors)"),$(json_num "$json" verify_failures),$(window_columns "${rps:-na}")" >>"$ECHO_CSV"
+  echo "$kind,$sys,$conns,$size,1,$rate,$round,$(json_num "$json" connections),${rps:-na},$(json_num "$json" p50),$(json_num "$json" p90),$(json_num "$json" p99),$(json_num "$json" p999),$(json_num "$json" max),$(sum_na "$(json_num "$json" errors)" "$(json_num "$json" connect_errors)"),$(json_num "$json" verify_failures),$(json_num "$json" unsent),$(window_columns "${rps:-na}")" >>"$ECHO_CSV"
+  [[ $(json_num "$json" unsent) =~ ^[1-9] ]] && log "$tag: $(json_num "$json" unsent) messages unsent: the server did not keep up with $rate/s"
   log "$tag: ${rps:-?} msg/s p99 $(json_num "$json" p99) us, cpu/req $(per_req "$WIN_TICKS" "${rps:-na}" "$((1000000 / CLK_TCK))") us"
 }

@@ -13,7 +13,7 @@ http_run() {
     -s "$BENCH_ROOT/bench/driver/wrk.lua" "http://127.0.0.1:$PORT/" >"$OUT/$tag.wrk" 2>&1 &
   wpid=$!
   sleep "$(awk -v s="$SETTLE" -v c="$conns" 'BEGIN {printf "%.2f", s + c / 20000}')"  # wrk connects everything first
-  measure_window "$WINDOW" "$tag"
+  measure_window "$WINDOW" "$tag" "$wpid"
   wait "$wpid" || rc=$?
   stop_system "$sys"
   line=$(grep -m1 '^WRK_RESULT' "$OUT/$tag.wrk" || true)
@@ -22,6 +22,6 @@ http_run() {
   local rps errs
   rps=$(kv rps)
   errs=$(sum_na "$(kv err_connect)" "$(kv err_read)" "$(kv err_write)" "$(kv err_status)" "$(kv err_timeout)")
-  echo "http,$sys,$conns,13,$depth,0,$round,$conns,${rps:-na},$(kv p50),$(kv p90),$(kv p99),$(kv p999),$(kv max),$errs,na,$(window_columns "${rps:-na}")" >>"$ECHO_CSV"
+  echo "http,$sys,$conns,13,$depth,0,$round,$conns,${rps:-na},$(kv p50),$(kv p90),$(kv p99),$(kv p999),$(kv max),$errs,na,na,$(window_columns "${rps:-na}")" >>"$ECHO_CSV"
   log "$tag: ${rps:-?} req/s p99 $(kv p99) us, errors $errs"
 }

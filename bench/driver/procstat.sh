@@ -44,3 +44,9 @@ perf_instructions_read() {
   [[ $k =~ ^[0-9]+$ ]] || k=na
   echo "$u $k"
 }
+
+# core_ticks CPU: busy ticks (everything but idle and iowait) of one core, from /proc/stat.
+core_ticks() { awk -v c="cpu$1" '$1 == c {print $2 + $3 + $4 + $7 + $8 + $9}' /proc/stat; }
+
+# proc_ticks PID: utime+stime ticks of a process (all its threads), or na.
+proc_ticks() { awk '{sub(/.*\) /, ""); print $12 + $13}' "/proc/$1/stat" 2>/dev/null || echo na; }

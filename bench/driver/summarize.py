@@ -88,7 +88,8 @@ def main(results):
                 f"  {m['system']:<15} rps {m['rps']:>8} ({ratio(m['rps'], base['rps'])}x)  p50 {m['p50_us']:>7} us  p99 {m['p99_us']:>8} us"
                 f"  cpu/req {m['cpu_us_per_req']:>6} us ({ratio(m['cpu_us_per_req'], base['cpu_us_per_req'])}x)"
                 f"  cs/req {m['vcsw_per_req']}+{m['ivcsw_per_req']}  rss {m['rss_kb']} kB  errors {m['errors']}"
-                f"  verify {m['verify_failures']}  rounds {m['rounds']}")
+                f"  verify {m['verify_failures']}  unsent {m['unsent']}  load cpu {m['load_cpu_util']}"
+                f"  other on cores {m['server_core_other']}/{m['load_core_other']}  rounds {m['rounds']}")
     idle_path = results / "idle.csv"
     if idle_path.exists():
         comments, rows = read(idle_path)
