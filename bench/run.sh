@@ -37,19 +37,19 @@ IDLE_SYSTEMS=${IDLE_SYSTEMS:-"coring-uring coring-epoll coring-threads asio-epol
 LOAD_SOURCES=${LOAD_SOURCES:-127.0.0.1,127.0.0.2,127.0.0.3,127.0.0.4}
 IDLE_ACTIVE=${IDLE_ACTIVE:-8} IDLE_RATE=${IDLE_RATE:-800}  # idle runs: 8 connections send 800 msg/s in total
 if [[ $MODE == quick ]]; then
-  DURATION=2 SETTLE=0.4 WINDOW=1.2
+  DURATION=2.3 SETTLE=0.3 WINDOW=1.2  # the window ends well before the load does (threads exit with it)
   ECHO_MATRIX=${ECHO_MATRIX:-"100:64 1000:64 100:16384"}   # connections:size
   OPEN_MATRIX=${OPEN_MATRIX:-"1000:64:20000"}              # connections:size:requests per second
   HTTP_MATRIX=${HTTP_MATRIX:-"100:1 100:16"}               # connections:pipeline depth
   IDLE_CONNS=${IDLE_CONNS:-"1000 10000"}
   IDLE_HOLD=3 IDLE_ROUNDS=1
 else
-  DURATION=4 SETTLE=0.5 WINDOW=3
+  DURATION=4 SETTLE=0.5 WINDOW=2.5
   ECHO_MATRIX=${ECHO_MATRIX:-$(for s in 64 1024 16384; do for c in 1 10 100 1000 10000 19000; do printf '%s:%s ' $c $s; done; done)}
   OPEN_MATRIX=${OPEN_MATRIX:-"1000:64:10000 1000:64:30000"}
   HTTP_MATRIX=${HTTP_MATRIX:-"10:1 100:1 1000:1 10000:1 10:16 100:16 1000:16 10000:16"}
   IDLE_CONNS=${IDLE_CONNS:-"1000 10000 19000"}
-  IDLE_HOLD=5 IDLE_ROUNDS=${IDLE_ROUNDS:-2}
+  IDLE_HOLD=5 IDLE_ROUNDS=${IDLE_ROUNDS:-1}
 fi
 wants() { [[ ",$ONLY," == *",$1,"* ]]; }
 
@@ -87,7 +87,7 @@ if wants echo; then
   systems=$(available $ECHO_SYSTEMS)
   for cfg in $ECHO_MATRIX; do
     IFS=: read -r c s <<<"$cfg"
-    for ((r = 1; r <= ROUNDS; r++)); do for sys in $systems; do echo_run "$sys" "$c" "$s" 0 "$r"; done; done
+    for ((r = 1; r <= ROUNDS; r++)); do for sys in $systems; do echo_run "$sys" "$c" "$s" 0 "$r" || log "run failed: echo_run $sys"; done; done
   done
 fi
 # ---- echo, open loop at fixed rates (latency CDFs) ----
@@ -95,7 +95,7 @@ if wants open; then
   systems=$(available $ECHO_SYSTEMS)
   for cfg in $OPEN_MATRIX; do
     IFS=: read -r c s rate <<<"$cfg"
-    for ((r = 1; r <= ROUNDS; r++)); do for sys in $systems; do echo_run "$sys" "$c" "$s" "$rate" "$r"; done; done
+    for ((r = 1; r <= ROUNDS; r++)); do for sys in $systems; do echo_run "$sys" "$c" "$s" "$rate" "$r" || log "run failed: echo_run $sys"; done; done
   done
 fi
 # ---- HTTP plaintext with wrk ----
@@ -103,14 +103,14 @@ if wants http; then
   systems=$(available $HTTP_SYSTEMS)
   for cfg in $HTTP_MATRIX; do
     IFS=: read -r c d <<<"$cfg"
-    for ((r = 1; r <= ROUNDS; r++)); do for sys in $systems; do http_run "$sys" "$c" "$d" "$r"; done; done
+    for ((r = 1; r <= ROUNDS; r++)); do for sys in $systems; do http_run "$sys" "$c" "$d" "$r" || log "run failed: http_run $sys"; done; done
   done
 fi
 # ---- idle connections ----
 if wants idle; then
   systems=$(available $IDLE_SYSTEMS)
   for c in $IDLE_CONNS; do
-    for ((r = 1; r <= IDLE_ROUNDS; r++)); do for sys in $systems; do idle_run "$sys" "$c" "$r"; sleep 1; done; done
+    for ((r = 1; r <= IDLE_ROUNDS; r++)); do for sys in $systems; do idle_run "$sys" "$c" "$r" || log "run failed: idle_run $sys"; done; done
   done
 fi
 

@@ -18,6 +18,8 @@ measure_window() {
   s1=$(core_ticks "$SERVER_CPU") c1=$(core_ticks "$LOAD_CPU") l1=na
   [[ -n $lpid ]] && l1=$(proc_ticks "$lpid")
   t1=$(date +%s.%N)
+  [[ -z $lpid ]] || kill -0 "$lpid" 2>/dev/null ||
+    log "$tag: the load ended before the window did: context switches of exited threads are lost (na)"
   read -r WIN_INSTR_U WIN_INSTR_K < <(perf_instructions_read "$OUT/$tag.perf")
   WIN_SECS=$(awk -v a="$t0" -v b="$t1" 'BEGIN {printf "%.3f", b - a}')
   read -r WIN_LOAD_UTIL WIN_SRV_OTHER WIN_LOAD_OTHER < <(awk -v w="$WIN_SECS" -v hz="$CLK_TCK" -v l0="$l0" -v l1="$l1" \
@@ -33,6 +35,8 @@ measure_window() {
   WIN_TICKS=$((b[0] - a[0]))
   WIN_VCSW=$((b[1] - a[1]))
   WIN_IVCSW=$((b[2] - a[2]))
+  # Summed over live threads: negative if threads exited in the window (their counts left with them).
+  ((WIN_VCSW >= 0 && WIN_IVCSW >= 0)) || WIN_VCSW=na WIN_IVCSW=na
   WIN_RSS=${b[3]}
   WIN_THREADS=${b[4]}
 }

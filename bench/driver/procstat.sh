@@ -9,8 +9,8 @@ CLK_TCK=$(getconf CLK_TCK)
 proc_snapshot() {
   local pid=$1 ticks v=0 iv=0 rss th
   ticks=$(awk '{sub(/.*\) /, ""); print $12 + $13}' "/proc/$pid/stat" 2>/dev/null) || { echo "na na na na na"; return; }
-  read -r v iv < <(cat /proc/"$pid"/task/*/status 2>/dev/null | awk '
-    /^voluntary_ctxt_switches:/ {v += $2} /^nonvoluntary_ctxt_switches:/ {iv += $2} END {print v + 0, iv + 0}')
+  read -r v iv < <(awk '/^voluntary_ctxt_switches:/ {v += $2} /^nonvoluntary_ctxt_switches:/ {iv += $2}
+    END {print v + 0, iv + 0}' /proc/"$pid"/task/*/status 2>/dev/null)
   rss=$(awk '/^VmRSS:/ {print $2}' "/proc/$pid/status")
   th=$(awk '/^Threads:/ {print $2}' "/proc/$pid/status")
   echo "$ticks $v $iv $rss $th"
