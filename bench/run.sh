@@ -42,14 +42,14 @@ if [[ $MODE == quick ]]; then
   OPEN_MATRIX=${OPEN_MATRIX:-"1000:64:20000"}              # connections:size:requests per second
   HTTP_MATRIX=${HTTP_MATRIX:-"100:1 100:16"}               # connections:pipeline depth
   IDLE_CONNS=${IDLE_CONNS:-"1000 10000"}
-  IDLE_HOLD=3 IDLE_ROUNDS=1
+  IDLE_WINDOW=1.5 IDLE_ROUNDS=1
 else
-  DURATION=4 SETTLE=0.5 WINDOW=2.5
+  DURATION=3 SETTLE=0.5 WINDOW=2
   ECHO_MATRIX=${ECHO_MATRIX:-$(for s in 64 1024 16384; do for c in 1 10 100 1000 10000 19000; do printf '%s:%s ' $c $s; done; done)}
   OPEN_MATRIX=${OPEN_MATRIX:-"1000:64:10000 1000:64:30000"}
   HTTP_MATRIX=${HTTP_MATRIX:-"10:1 100:1 1000:1 10000:1 10:16 100:16 1000:16 10000:16"}
   IDLE_CONNS=${IDLE_CONNS:-"1000 10000 19000"}
-  IDLE_HOLD=5 IDLE_ROUNDS=${IDLE_ROUNDS:-1}
+  IDLE_WINDOW=2 IDLE_ROUNDS=${IDLE_ROUNDS:-1}
 fi
 wants() { [[ ",$ONLY," == *",$1,"* ]]; }
 

@@ -1,4 +1,4 @@
-// faulty_echo: an echo server that damages the stream on purpose (flip, drop, extra byte, early close) to test coring-load's checks.
+// faulty_echo: an echo (or tiny HTTP) server that damages its answers on purpose, to test coring-load's checks.
 //
 // Usage: faulty_echo MODE OFFSET   (listens on 127.0.0.1, an ephemeral port,
 // printed as "listening on 127.0.0.1:PORT"; stops on SIGINT/SIGTERM)
@@ -7,6 +7,9 @@
 //   drop   leaves out the byte at OFFSET
 //   extra  sends one extra byte after the byte at OFFSET
 //   close  closes the connection once OFFSET bytes have been echoed
+//   http   answers every request (a head ending in a blank line) with
+//          200 and "Hello, World!"; http-404 and http-length (a 14-byte
+//          body) answer wrongly from the OFFSET-th request of a connection on
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
@@ -20,12 +23,32 @@ using namespace coring;
 
 namespace {
 
-enum class Fault { none, flip, drop, extra, close };
+enum class Fault { none, flip, drop, extra, close, http, http_404, http_length };
 
 struct Setup {
   Fault fault = Fault::none;
   uint64_t offset = 0;
 };
+
+/// The HTTP modes: one response per "\r\n\r\n" seen on the stream.
+Task<> http(Stream s, Setup setup) {
+  const std::string ok = "HTTP/1.1 200 OK\r\nContent-Length: 13\r\n\r\nHello, World!";
+  const std::string bad = setup.fault == Fault::http_404 ? "HTTP/1.1 404 Not Found\r\nContent-Length: 9\r\n\r\nnot found"
+                                                         : "HTTP/1.1 200 OK\r\nContent-Length: 14\r\n\r\nHello, World!!";
+  std::string tail;  // the last 3 bytes seen, to find a blank line split across reads
+  uint64_t requests = 0;
+  std::string out;
+  for (;;) {
+    auto chunk = co_await s.recv();
+    if (!chunk || chunk->empty()) co_return;
+    std::string seen = tail + std::string(reinterpret_cast<const char*>(chunk->data()), chunk->size());
+    out.clear();
+    for (std::size_t at = seen.find("\r\n\r\n"); at != std::string::npos; at = seen.find("\r\n\r\n", at + 4))
+      out += (setup.fault != Fault::http && ++requests > setup.offset) ? bad : ok;
+    tail = seen.size() > 3 ? seen.substr(seen.size() - 3) : seen;
+    if (!out.empty() && !co_await s.send_all(std::string_view(out))) co_return;
+  }
+}
 
 Task<> echo(Stream s, Setup setup) {
   uint64_t done = 0;  // bytes of the stream already handled
@@ -43,7 +66,7 @@ Task<> echo(Stream s, Setup setup) {
         case Fault::drop: out.erase(out.begin() + static_cast<std::ptrdiff_t>(at)); break;
         case Fault::extra: out.insert(out.begin() + static_cast<std::ptrdiff_t>(at) + 1, std::byte{0x5a}); break;
         case Fault::close: out.resize(at); break;
-        case Fault::none: break;
+        default: break;
       }
       if (setup.fault == Fault::close) {
         if (!out.empty()) co_await s.send_all(std::span<const std::byte>(out));
@@ -58,7 +81,8 @@ Task<> serve(Listener l, Setup setup) {
   for (;;) {
     auto s = co_await l.accept();
     if (!s) co_return;
-    spawn(echo(std::move(*s), setup));
+    if (setup.fault >= Fault::http) spawn(http(std::move(*s), setup));
+    else spawn(echo(std::move(*s), setup));
   }
 }
 
@@ -76,7 +100,7 @@ Task<int> run(Setup setup) {
 
 int main(int argc, char** argv) {
   if (argc != 3) {
-    std::fprintf(stderr, "usage: faulty_echo none|flip|drop|extra|close OFFSET\n");
+    std::fprintf(stderr, "usage: faulty_echo none|flip|drop|extra|close|http|http-404|http-length OFFSET\n");
     return 2;
   }
   const std::string mode = argv[1];
@@ -87,6 +111,9 @@ int main(int argc, char** argv) {
   else if (mode == "drop") setup.fault = Fault::drop;
   else if (mode == "extra") setup.fault = Fault::extra;
   else if (mode == "close") setup.fault = Fault::close;
+  else if (mode == "http") setup.fault = Fault::http;
+  else if (mode == "http-404") setup.fault = Fault::http_404;
+  else if (mode == "http-length") setup.fault = Fault::http_length;
   else {
     std::fprintf(stderr, "faulty_echo: unknown mode %s\n", mode.c_str());
     return 2;

@@ -59,6 +59,7 @@ Task<Outcome> send_message(Stream& s, std::span<const std::byte> msg, Shared& sh
 /// concurrently (the server cannot echo a message larger than the socket
 /// buffers until we read).
 Task<Outcome> exchange(Stream& s, Shared& sh, uint32_t conn, uint64_t k) {
+  if (sh.cfg->http) co_return co_await http_exchange(s, sh, conn);
   const auto msg = sh.message(conn, k);
   if (msg.size() <= 16 * 1024) {
     if (co_await send_message(s, msg, sh, conn) != Outcome::ok) co_return Outcome::failed;

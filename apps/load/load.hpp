@@ -31,6 +31,10 @@ struct Config {
   std::string format = "json";  // json | csv
   bool csv_header = false;      // with --format csv: print the header line first
   std::string cdf_path;         // write the latency distribution (value, fraction) here
+  bool http = false;            // HTTP/1.1 GET instead of echo
+  uint32_t pipeline = 1;        // --http: requests sent back to back per exchange
+  std::string path = "/";       // --http: the request target
+  int64_t expect_body = -1;     // --http: required Content-Length (-1: any)
 };
 
 // Patterns: one shared block of pseudo-random bytes; message k of connection
@@ -41,6 +45,7 @@ constexpr std::size_t kWindow = 4096;
 struct Shared {
   const Config* cfg = nullptr;
   std::vector<std::byte> pattern;  // size + kWindow bytes
+  std::string http_batch;          // --http: the pipelined requests of one exchange
   bool stop = false;
   apps::LatencyHistogram hist;
   uint64_t messages = 0;       // measured (after the ramp)
@@ -70,8 +75,11 @@ enum class Outcome { ok, verify_failed, failed };
 /// Adds a failed outcome to the error or verification counters.
 void count(Shared& sh, Outcome o);
 
-/// One verified echo of message k on connection `conn` (echo_exchange.cpp).
+/// One verified exchange on connection `conn`: message k echoed (echo_exchange.cpp), or with
+/// --http a batch of --pipeline requests, every response checked (http_exchange.cpp).
 Task<Outcome> exchange(Stream& s, Shared& sh, uint32_t conn, uint64_t k);
+Task<Outcome> http_exchange(Stream& s, Shared& sh, uint32_t conn);
+std::string http_batch(const Config& cfg);
 
 /// Opens all streams[i] in batches, each proven by one exchange unless --no-ramp-echo (connect.cpp).
 Task<> ramp(std::vector<Stream>& streams, const SocketAddress& server, const std::vector<SocketAddress>& sources,

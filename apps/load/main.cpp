@@ -1,4 +1,4 @@
-// coring-load: a TCP echo load generator on the coring runtime that verifies every echoed byte (closed or open loop).
+// coring-load: a TCP echo (or HTTP/1.1) load generator on the coring runtime that verifies every answer (closed or open loop).
 //
 // Each connection sends `--size` bytes, reads exactly that many back and
 // compares them byte for byte with what it sent. Closed loop (default): the
@@ -12,6 +12,10 @@
 // percentiles then cover only what was sent). Connections are opened in
 // batches, each proven with one echoed message before the next batch starts
 // (connect.cpp).
+//
+// With --http, an exchange is --pipeline GET requests sent back to back and
+// their responses read and checked (http_exchange.cpp); each request gets
+// the batch's latency, as wrk does.
 //
 // Output: one JSON or CSV line on stdout (report.cpp). Exit status 1 on any
 // connection error or verification failure, 2 on bad arguments.
@@ -48,7 +52,13 @@ bool finish(Stream& s, Shared& sh, Outcome o, int64_t since_ns) {
     s.close();
     return false;
   }
-  sh.hist.record(static_cast<uint64_t>(now_ns() - since_ns));
+  const uint64_t latency = static_cast<uint64_t>(now_ns() - since_ns);
+  if (sh.cfg->http) {  // one exchange is a batch of --pipeline requests, all timed from its start
+    for (uint32_t i = 0; i < sh.cfg->pipeline; ++i) sh.hist.record(latency);
+    sh.messages += sh.cfg->pipeline;
+    return true;
+  }
+  sh.hist.record(latency);
   ++sh.messages;
   sh.bytes += sh.cfg->size;
   return true;
@@ -217,6 +227,11 @@ int main(int argc, char** argv) {
   app.add_option("--format", cfg.format, "json | csv: the one output line")->check(CLI::IsMember({"json", "csv"}));
   app.add_flag("--csv-header", cfg.csv_header, "with --format csv: print the column names first");
   app.add_option("--cdf", cfg.cdf_path, "write the latency distribution (microseconds, cumulative fraction) here");
+  app.add_flag("--http", cfg.http, "HTTP/1.1 keep-alive GETs instead of echo: status 200 and the body length are checked");
+  app.add_option("--pipeline", cfg.pipeline, "--http: requests sent back to back, then all responses read")
+      ->check(CLI::Range(1u, 1024u));
+  app.add_option("--path", cfg.path, "--http: request target");
+  app.add_option("--expect-body", cfg.expect_body, "--http: required Content-Length of every response");
   apps::add_log_level_option(app);
   CLI11_PARSE(app, argc, argv);
   if (cfg.hold_idle && cfg.rate > 0 && cfg.active == 0) {
@@ -245,6 +260,7 @@ int main(int argc, char** argv) {
   Shared sh;
   sh.cfg = &cfg;
   sh.pattern.resize(std::size_t{cfg.size} + kWindow);
+  if (cfg.http) sh.http_batch = http_batch(cfg);
   uint64_t seed = 0x636f72696e67ull;  // fixed: runs are reproducible
   for (auto& b : sh.pattern) b = static_cast<std::byte>(splitmix64(seed));
 
@@ -252,9 +268,10 @@ int main(int argc, char** argv) {
   opts.backend = *parse_backend(cfg.backend);
   opts.drain_timeout = std::chrono::milliseconds(1000);
   Runtime rt(opts);
-  std::fprintf(stderr, "coring-load: backend %.*s, %u connections to %s, %u-byte messages, %s\n",
-               int(rt.backend_name().size()), rt.backend_name().data(), cfg.connections,
-               server->to_string().c_str(), cfg.size,
+  std::fprintf(stderr, "coring-load: backend %.*s, %u connections to %s, %s, %s\n", int(rt.backend_name().size()),
+               rt.backend_name().data(), cfg.connections, server->to_string().c_str(),
+               cfg.http ? ("HTTP GET " + cfg.path + " x" + std::to_string(cfg.pipeline)).c_str()
+                        : (std::to_string(cfg.size) + "-byte messages").c_str(),
                cfg.rate > 0 ? ("open loop at " + std::to_string(int64_t(cfg.rate)) + " req/s").c_str() : "closed loop");
   const Report rep = rt.block_on(run(sh, *server, sources));
   print_report(sh, rep, rt.backend_name());

@@ -13,7 +13,7 @@ echo_run() {
     extra+=(--rate "$rate" --cdf "$OUT/$tag.cdf")
   fi
   taskset -c "$LOAD_CPU" "$LOAD_BIN" --backend "$LOAD_BACKEND" --port "$PORT" --connections "$conns" --size "$size" \
-    --duration "$DURATION" --timeout 30 --connect-timeout 30 --log-level warn "${extra[@]}" \
+    --duration "$(load_seconds "$conns" "$sys")" --timeout 30 --connect-timeout 30 --log-level warn "${extra[@]}" \
     >"$OUT/$tag.json" 2>"$OUT/$tag.load.log" &
   lpid=$!
   if wait_for_line "$OUT/$tag.load.log" "established" 300; then

@@ -9,7 +9,7 @@ http_run() {
   tag="http.$sys.c$conns.p$depth.$round"
   pick_port
   start_system "$sys" "$PORT" "$OUT" || { log "$tag: $sys did not start"; return 0; }
-  WRK_PIPELINE=$depth taskset -c "$LOAD_CPU" wrk -t1 -c "$conns" -d "${DURATION}s" --timeout 10s \
+  WRK_PIPELINE=$depth taskset -c "$LOAD_CPU" wrk -t1 -c "$conns" -d "$(load_seconds "$conns" "$sys")s" --timeout 10s \
     -s "$BENCH_ROOT/bench/driver/wrk.lua" "http://127.0.0.1:$PORT/" >"$OUT/$tag.wrk" 2>&1 &
   wpid=$!
   sleep "$(awk -v s="$SETTLE" -v c="$conns" 'BEGIN {printf "%.2f", s + c / 20000}')"  # wrk connects everything first

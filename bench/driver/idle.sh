@@ -11,6 +11,7 @@ IDLE_HEADER="system,connections,round,established,rss_warm_kb,rss_held_kb,rss_b_
 #                        $IDLE_RATE messages/s in total (open loop); active_p50/p99: their latency
 idle_run() {
   local sys=$1 conns=$2 round=$3 tag lpid rc=0 a b m0 m1 warm
+  a=(na na na na na)
   tag="idle.$sys.c$conns.$round"
   pick_port
   start_system "$sys" "$PORT" "$OUT" || { log "$tag: $sys did not start"; return 0; }
@@ -20,14 +21,14 @@ idle_run() {
   a=($(proc_snapshot "$STAT_PID"))
   m0=$(mem_available_kb)
   taskset -c "$LOAD_CPU" "$LOAD_BIN" --backend "$LOAD_BACKEND" --port "$PORT" --connections "$conns" --hold-idle \
-    --active "$IDLE_ACTIVE" --rate "$IDLE_RATE" --duration "$IDLE_HOLD" --sources "$LOAD_SOURCES" --timeout 60 --connect-timeout 30 \
+    --active "$IDLE_ACTIVE" --rate "$IDLE_RATE" --duration "$(awk -v w="$IDLE_WINDOW" -v c="$conns" 'BEGIN {printf "%.1f", 0.5 + w + 1 + c / 2000}')" --sources "$LOAD_SOURCES" --timeout 60 --connect-timeout 30 \
     --log-level warn >"$OUT/$tag.json" 2>"$OUT/$tag.load.log" &
   lpid=$!
   if wait_for_line "$OUT/$tag.load.log" "established" 300; then
     sleep 0.5
     b=($(proc_snapshot "$STAT_PID"))
     m1=$(mem_available_kb)
-    measure_window "$(awk -v h="$IDLE_HOLD" 'BEGIN {print (h > 3 ? h - 2 : 1)}')" "$tag"
+    measure_window "$IDLE_WINDOW" "$tag" "$lpid"
   else
     b=("${a[@]}") m1=$m0 WIN_TICKS=na WIN_SECS=1
   fi

@@ -33,12 +33,15 @@ measure_window() {
     return
   fi
   WIN_TICKS=$((b[0] - a[0]))
-  WIN_VCSW=$((b[1] - a[1]))
-  WIN_IVCSW=$((b[2] - a[2]))
+  WIN_VCSW=na WIN_IVCSW=na
   # Summed over live threads: negative if threads exited in the window (their counts left with them).
-  ((WIN_VCSW >= 0 && WIN_IVCSW >= 0)) || WIN_VCSW=na WIN_IVCSW=na
-  WIN_RSS=${b[3]}
-  WIN_THREADS=${b[4]}
+  if [[ ${a[1]} != na && ${b[1]} != na && ${a[2]} != na && ${b[2]} != na ]] &&
+    ((b[1] >= a[1] && b[2] >= a[2])); then
+    WIN_VCSW=$((b[1] - a[1]))
+    WIN_IVCSW=$((b[2] - a[2]))
+  fi
+  WIN_RSS=${b[3]:-na}
+  WIN_THREADS=${b[4]:-na}
 }
 
 # per_req VALUE RATE [SCALE]: VALUE * SCALE / (RATE * WIN_SECS), or na.
@@ -62,3 +65,10 @@ THROUGHPUT_HEADER="kind,system,connections,size,pipeline,target_rate,round,estab
 
 # sum_na A B...: the sum of the arguments, or na if one is empty or na.
 sum_na() { awk 'BEGIN {s = 0; for (i = 1; i < ARGC; i++) { if (ARGV[i] == "" || ARGV[i] == "na") { print "na"; exit } s += ARGV[i] } print s}' "$@"; }
+
+# load_seconds CONNS SYSTEM: how long the load runs after its ramp: the settle time and the window,
+# plus a margin. The window must end while the server's threads are all alive (their context
+# switches leave with them), and summing /proc/PID/task/*/status of a thread-per-connection
+# server takes about 0.15 s per 1,000 threads on this machine, twice per window.
+load_seconds() { awk -v d="$DURATION" -v s="$SETTLE" -v w="$WINDOW" -v c="$1" -v t="$([[ $2 == *threads ]] && echo 1 || echo 0)" 'BEGIN {
+  m = s + w + 0.5 + t * c / 2000; printf "%.1f", (d > m ? d : m) }'; }

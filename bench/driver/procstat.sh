@@ -13,7 +13,7 @@ proc_snapshot() {
     END {print v + 0, iv + 0}' /proc/"$pid"/task/*/status 2>/dev/null)
   rss=$(awk '/^VmRSS:/ {print $2}' "/proc/$pid/status")
   th=$(awk '/^Threads:/ {print $2}' "/proc/$pid/status")
-  echo "$ticks $v $iv $rss $th"
+  echo "$ticks ${v:-na} ${iv:-na} ${rss:-na} ${th:-na}"
 }
 
 # PMU_OK=1 if `perf stat -e instructions:u` counts here (it does not in most VMs).
