@@ -63,6 +63,9 @@ fi
 bash "$here/peers/build.sh" "$PEERS_DIR" >/dev/null || log "the Asio peers did not build: they will be skipped"
 raise_nofile
 OUT=$(mktemp -d /tmp/coring-run.XXXXXX)
+SERVER_PID=
+# Never leave a server behind, whatever stops the matrix.
+trap '[[ -n $SERVER_PID ]] && kill -0 "$SERVER_PID" 2>/dev/null && stop_pid "$SERVER_PID" 5' EXIT
 pmu_probe
 [[ $PMU_OK == 1 ]] && log "PMU: perf counts instructions:u,k per request" ||
   log "PMU: not available (perf stat -e instructions says 'not supported'): instruction columns are na; see bench/echo_efficiency.sh (callgrind)"
