@@ -2,7 +2,8 @@
 # Installs the Debian packages coring needs to build and test (as root), or prints the apt line to run.
 set -euo pipefail
 packages=(g++ cmake make pkg-config liburing-dev libfmt-dev doctest-dev libcli11-dev python3 libhttp-parser-dev)
-[ "${1:-}" = "--bench" ] && packages+=(wrk valgrind strace linux-perf gnuplot-nox python3)
+# Bench-only packages (bench/run.sh and the bench/ scripts install them with --bench; the tests do not need them).
+[ "${1:-}" = "--bench" ] && packages+=(wrk valgrind strace linux-perf gnuplot-nox libasio-dev nginx-light iproute2 procps)
 [ "${1:-}" = "--fuzz" ] && packages+=(clang-14 libclang-rt-14-dev)
 missing=()
 for p in "${packages[@]}"; do

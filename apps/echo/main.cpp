@@ -30,13 +30,14 @@ Task<> serve(Listener l) {
   }
 }
 
-/// Binds the address on the calling shard (SO_REUSEPORT: one listener per
-/// shard, the kernel spreads connections) and serves it.
-Result<void> listen_here(const std::string& addr) {
+/// Binds `addr` on the calling shard (SO_REUSEPORT: one listener per shard,
+/// the kernel spreads connections), serves it, and returns the bound address.
+Result<SocketAddress> listen_here(const SocketAddress& addr) {
   auto l = Listener::bind(addr, ListenOptions{.reuse_port = true});
   if (!l) return l.error();
+  SocketAddress bound = l->local_address();
   spawn(serve(std::move(*l)));
-  return {};
+  return bound;
 }
 
 void print_stats(const std::vector<RuntimeStats>& shards) {
@@ -48,19 +49,34 @@ void print_stats(const std::vector<RuntimeStats>& shards) {
                  s.buffer_exhausted);
 }
 
-Task<int> run(Runtime& rt, std::string addr) {
+Task<int> run(Runtime& rt, std::string text) {
+  auto addr = SocketAddress::parse(text);
+  if (!addr) {
+    std::fprintf(stderr, "coring-echo: bad address %s\n", text.c_str());
+    co_return 1;
+  }
+  // Shard 0 binds first, so that port 0 becomes one real port that every other shard shares.
+  auto first = listen_here(*addr);
+  if (!first) {
+    std::fprintf(stderr, "coring-echo: cannot listen on %s: %s\n", text.c_str(), first.error().message().c_str());
+    co_return 1;
+  }
   // A named lambda: GCC 12 destroys a temporary with a non-trivial capture
-  // (here a std::string) twice when it sits in a co_await expression.
-  auto bind_here = [addr](unsigned) { return listen_here(addr); };
-  auto bound = co_await on_all_shards(bind_here);
-  for (unsigned i = 0; i < bound.size(); ++i) {
-    if (!bound[i]) {
-      std::fprintf(stderr, "coring-echo: cannot listen on %s (shard %u): %s\n", addr.c_str(), i,
-                   bound[i].error().message().c_str());
+  // twice when it sits in a co_await expression.
+  SocketAddress bound = *first;
+  auto bind_here = [bound](unsigned shard) -> Result<SocketAddress> {
+    if (shard == 0) return bound;
+    return listen_here(bound);
+  };
+  auto results = co_await on_all_shards(bind_here);
+  for (unsigned i = 0; i < results.size(); ++i) {
+    if (!results[i]) {
+      std::fprintf(stderr, "coring-echo: cannot listen on %s (shard %u): %s\n", bound.to_string().c_str(), i,
+                   results[i].error().message().c_str());
       co_return 1;
     }
   }
-  std::fprintf(stderr, "coring-echo: listening on %s with %u shard%s\n", addr.c_str(), rt.shards(),
+  std::fprintf(stderr, "coring-echo: listening on %s with %u shard%s\n", bound.to_string().c_str(), rt.shards(),
                rt.shards() == 1 ? "" : "s");
   auto sig = co_await wait_for_signal(SIGINT, SIGTERM, SIGUSR1);
   while (sig && *sig == SIGUSR1) {  // SIGUSR1: print the statistics and go on

@@ -59,6 +59,12 @@ class LatencyHistogram {
     return max_;
   }
 
+  /// Calls f(highest value of the bucket, count) for every non-empty bucket, lowest first.
+  template <class F> void for_each_bucket(F&& f) const {
+    for (std::size_t i = 0; i < kBuckets; ++i)
+      if (counts_[i]) f(highest_in(i), counts_[i]);
+  }
+
   /// Bucket of `v`: exact below kSubCount, then kHalf buckets per power of two.
   static std::size_t index_of(uint64_t v) noexcept {
     if (v < kSubCount) return static_cast<std::size_t>(v);

@@ -1,84 +1,40 @@
-// coring-load: a closed-loop TCP echo load generator on the coring runtime that verifies every echoed byte.
+// coring-load: a TCP echo (or HTTP/1.1) load generator on the coring runtime that verifies every answer (closed or open loop).
 //
-// Each connection sends `--size` bytes, reads exactly that many back, compares
-// them byte for byte with what it sent, records the round-trip time and starts
-// again (closed loop: one message in flight per connection). Connections are
-// opened in batches, each one proven with one echoed message before the next
-// batch starts, so the server's accept backlog is never overrun. With
-// `--sources` the sockets are bound to those local addresses before connecting
-// (one address has ~28k ephemeral ports towards one server port).
+// Each connection sends `--size` bytes, reads exactly that many back and
+// compares them byte for byte with what it sent. Closed loop (default): the
+// next message goes out as soon as the echo is back; latency is the round
+// trip. Open loop (`--rate R`): message k of connection i is due at a fixed
+// time t0 + (i / C + k) * C / R, so the whole run offers R requests/s whatever
+// the server does; a connection whose previous echo is late sends at once, and
+// latency is measured from the due time, not from the actual send (no
+// coordinated omission). Messages still unsent when --duration ends are
+// counted as "unsent": the server did not keep up with the rate (the
+// percentiles then cover only what was sent). Connections are opened in
+// batches, each proven with one echoed message before the next batch starts
+// (connect.cpp).
 //
-// Output: one JSON line on stdout. Exit status 1 on any connection error or
-// verification failure, 2 on bad arguments.
-#include <arpa/inet.h>
-#include <fcntl.h>
-#include <netinet/in.h>
-#include <poll.h>
-#include <sys/resource.h>
-#include <sys/socket.h>
-#include <unistd.h>
-
+// With --http, an exchange is --pipeline GET requests sent back to back and
+// their responses read and checked (http_exchange.cpp); each request gets
+// the batch's latency, as wrk does.
+//
+// Output: one JSON or CSV line on stdout (report.cpp). Exit status 1 on any
+// connection error or verification failure, 2 on bad arguments.
 #include <CLI/CLI.hpp>
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <csignal>
 #include <cstdio>
-#include <cstring>
 #include <string>
 #include <vector>
 
-#include "coring/coring.hpp"
 #include "common/app_setup.hpp"
-#include "histogram.hpp"
+#include "load.hpp"
 
 using namespace coring;
-using coring::apps::LatencyHistogram;
+using namespace coring::load;
 
 namespace {
-
-struct Config {
-  std::string host = "127.0.0.1";
-  uint16_t port = 7000;
-  uint32_t connections = 100;
-  uint32_t size = 64;
-  double duration = 10.0;
-  int64_t messages = -1;  // per connection; >= 0 replaces --duration
-  std::string backend = "uring";
-  std::string sources;
-  bool hold_idle = false;
-  uint32_t active = 0;  // --hold-idle: connections that keep echoing meanwhile
-  uint32_t batch = 500;
-  bool ramp_echo = true;
-  double connect_timeout = 15.0;
-  double timeout = 30.0;  // grace after --duration (or the whole run with --messages)
-};
-
-// Patterns: one shared block of pseudo-random bytes; message k of connection
-// i is the window starting at an offset derived from (i, k), so every
-// connection sends its own sequence and a stale or misrouted echo is caught.
-constexpr std::size_t kWindow = 4096;
-
-struct Shared {
-  const Config* cfg = nullptr;
-  std::vector<std::byte> pattern;  // size + kWindow bytes
-  bool stop = false;
-  LatencyHistogram hist;
-  uint64_t messages = 0;       // measured (after the ramp)
-  uint64_t ramp_messages = 0;  // one per connection, during the ramp
-  uint64_t bytes = 0;
-  uint64_t errors = 0;
-  uint64_t connect_errors = 0;
-  uint64_t verify_failures = 0;
-  uint64_t reported = 0;
-
-  std::span<const std::byte> message(uint32_t conn, uint64_t k) const {
-    const uint64_t off = (uint64_t{conn} * 2654435761u + k * 40503u) % kWindow;
-    return {pattern.data() + off, cfg->size};
-  }
-  void report(const char* what, uint32_t conn, const std::string& why) {
-    if (reported++ < 10) std::fprintf(stderr, "coring-load: connection %u: %s: %s\n", conn, what, why.c_str());
-  }
-};
 
 uint64_t splitmix64(uint64_t& s) {
   uint64_t z = (s += 0x9E3779B97F4A7C15ull);
@@ -87,83 +43,56 @@ uint64_t splitmix64(uint64_t& s) {
   return z ^ (z >> 31);
 }
 
-int64_t now_ns() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch())
-      .count();
-}
+Duration seconds(double s) { return Duration(static_cast<int64_t>(s * 1e9)); }
 
-enum class Outcome { ok, verify_failed, failed };
-
-/// Reads exactly `want.size()` bytes and compares them with `want`.
-Task<Outcome> receive_expected(Stream& s, std::span<const std::byte> want, Shared& sh, uint32_t conn) {
-  std::size_t got = 0;
-  while (got < want.size()) {
-    auto chunk = co_await s.recv();
-    if (!chunk) {
-      sh.report("recv", conn, chunk.error().message());
-      co_return Outcome::failed;
-    }
-    if (chunk->empty()) {
-      sh.report("recv", conn, "server closed the connection");
-      co_return Outcome::failed;
-    }
-    const std::size_t n = chunk->size();
-    if (n > want.size() - got) {
-      sh.report("verify", conn, "more bytes echoed than sent");
-      co_return Outcome::verify_failed;
-    }
-    if (std::memcmp(chunk->data(), want.data() + got, n) != 0) {
-      sh.report("verify", conn, "echoed bytes differ from the bytes sent at offset " + std::to_string(got));
-      co_return Outcome::verify_failed;
-    }
-    got += n;
+/// Records one verified exchange; false (and the connection closed) on a failure.
+bool finish(Stream& s, Shared& sh, Outcome o, int64_t since_ns) {
+  if (o != Outcome::ok) {
+    count(sh, o);
+    s.close();
+    return false;
   }
-  co_return Outcome::ok;
-}
-
-Task<Outcome> send_message(Stream& s, std::span<const std::byte> msg, Shared& sh, uint32_t conn) {
-  auto w = co_await s.send_all(msg);
-  if (!w) {
-    sh.report("send", conn, w.error().message());
-    co_return Outcome::failed;
+  const uint64_t latency = static_cast<uint64_t>(now_ns() - since_ns);
+  if (sh.cfg->http) {  // one exchange is a batch of --pipeline requests, all timed from its start
+    for (uint32_t i = 0; i < sh.cfg->pipeline; ++i) sh.hist.record(latency);
+    sh.messages += sh.cfg->pipeline;
+    return true;
   }
-  co_return Outcome::ok;
-}
-
-/// One verified round trip. Small messages are sent, then read back; large
-/// ones are sent and read concurrently (the server cannot echo a message
-/// larger than the socket buffers until we read).
-Task<Outcome> exchange(Stream& s, Shared& sh, uint32_t conn, uint64_t k) {
-  const auto msg = sh.message(conn, k);
-  if (msg.size() <= 16 * 1024) {
-    if (co_await send_message(s, msg, sh, conn) != Outcome::ok) co_return Outcome::failed;
-    co_return co_await receive_expected(s, msg, sh, conn);
-  }
-  auto [sent, echoed] = co_await when_all(send_message(s, msg, sh, conn), receive_expected(s, msg, sh, conn));
-  if (echoed == Outcome::verify_failed) co_return Outcome::verify_failed;
-  if (sent != Outcome::ok || echoed != Outcome::ok) co_return Outcome::failed;
-  co_return Outcome::ok;
-}
-
-void count(Shared& sh, Outcome o) {
-  if (o == Outcome::verify_failed) ++sh.verify_failures;
-  if (o == Outcome::failed) ++sh.errors;
+  sh.hist.record(latency);
+  ++sh.messages;
+  sh.bytes += sh.cfg->size;
+  return true;
 }
 
 /// The closed loop of one connection: until --messages are done or the run stops.
-Task<> worker(Stream& s, Shared& sh, uint32_t conn, int64_t messages) {
+Task<> closed_loop(Stream& s, Shared& sh, uint32_t conn, int64_t messages) {
   for (uint64_t k = 1;; ++k) {
     if (messages >= 0 ? k > static_cast<uint64_t>(messages) : sh.stop) break;
     const int64_t t0 = now_ns();
-    const Outcome o = co_await exchange(s, sh, conn, k);
-    if (o != Outcome::ok) {
-      count(sh, o);
-      s.close();
+    if (!finish(s, sh, co_await exchange(s, sh, conn, k), t0)) co_return;
+  }
+}
+
+/// The open loop of connection `conn`, the `nth` of `n` open-loop connections: message k is due
+/// at start + (nth / n + k) * interval, interval = n / --rate.
+Task<> open_loop(Stream& s, Shared& sh, uint32_t conn, uint32_t nth, uint32_t n, Clock::time_point start,
+                 Clock::time_point end) {
+  const double interval_ns = double(n) / sh.cfg->rate * 1e9;
+  const double phase_ns = interval_ns * nth / n;  // spreads the connections over one interval
+  const double span_ns = double(std::chrono::duration_cast<Duration>(end - start).count());
+  const uint64_t due_in_run = span_ns > phase_ns ? uint64_t(std::ceil((span_ns - phase_ns) / interval_ns)) : 0;
+  for (uint64_t k = 0; k < due_in_run; ++k) {
+    const auto due = start + Duration(static_cast<int64_t>(phase_ns + double(k) * interval_ns));
+    const auto now = Clock::now();
+    if (now >= end) {  // behind schedule when the run ends: what is left was never sent
+      sh.unsent += due_in_run - k;
       co_return;
     }
-    sh.hist.record(static_cast<uint64_t>(now_ns() - t0));
-    ++sh.messages;
-    sh.bytes += sh.cfg->size;
+    if (now < due) {
+      if (!co_await sleep_until(due)) co_return;  // cancelled
+    }
+    const int64_t due_ns = std::chrono::duration_cast<Duration>(due.time_since_epoch()).count();
+    if (!finish(s, sh, co_await exchange(s, sh, conn, k + 1), due_ns)) co_return;
   }
 }
 
@@ -183,114 +112,42 @@ Task<> idle_watch(Stream& s, Shared& sh, uint32_t conn) {
   }
 }
 
-Task<> stopper(Shared& sh, double seconds) {
-  co_await sleep_for(std::chrono::nanoseconds(static_cast<int64_t>(seconds * 1e9)));
+Task<> stopper(Shared& sh, double secs) {
+  co_await sleep_for(seconds(secs));
   sh.stop = true;
 }
 
-Task<> run_all(std::vector<Task<>> tasks) {
-  co_await when_all(std::move(tasks));
-}
+Task<> run_all(std::vector<Task<>> tasks) { co_await when_all(std::move(tasks)); }
 
 /// run_all() under a deadline: errc::timed_out if it had to be cancelled.
-Task<Result<void>> run_all_within(std::vector<Task<>> tasks, std::chrono::nanoseconds limit) {
+Task<Result<void>> run_all_within(std::vector<Task<>> tasks, Duration limit) {
   co_return co_await with_timeout(run_all(std::move(tasks)), limit);
 }
 
-// ---------- connecting ----------
-
-/// A non-blocking connect from `source` (bind before connect). The Stream API
-/// has no connect-from-address nor a public wait for writability, so the
-/// socket is connected here and polled (with a growing sleep) until the
-/// handshake finishes, then handed to the runtime with Stream::adopt().
-Task<Result<Stream>> connect_from(const SocketAddress& server, const SocketAddress& source, double timeout_s) {
-  int fd = ::socket(server.family(), SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-  if (fd < 0) co_return errno_code(errno);
-  int one = 1;
-  // The port is picked at connect() time from the whole 4-tuple, not at bind().
-  ::setsockopt(fd, IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, &one, sizeof one);
-  if (::bind(fd, source.data(), source.size()) < 0 ||
-      (::connect(fd, server.data(), server.size()) < 0 && errno != EINPROGRESS)) {
-    const int e = errno;
-    ::close(fd);
-    co_return errno_code(e);
+/// --hold-idle: K active connections echo (closed loop, or open loop at --rate in total),
+/// the others must stay silent, for --duration.
+Task<> hold_idle(std::vector<Stream>& streams, Shared& sh, Duration guard) {
+  const Config& cfg = *sh.cfg;
+  const auto start = Clock::now();
+  const auto end = start + seconds(cfg.duration);
+  std::vector<Task<>> active, idle;
+  for (uint32_t i = 0; i < cfg.connections; ++i) {
+    if (!streams[i].is_open()) continue;
+    const auto nth = static_cast<uint32_t>(active.size());
+    if (nth >= cfg.active) idle.push_back(idle_watch(streams[i], sh, i));
+    else if (cfg.rate > 0) active.push_back(open_loop(streams[i], sh, i, nth, cfg.active, start, end));
+    else active.push_back(closed_loop(streams[i], sh, i, -1));
   }
-  const int64_t deadline = now_ns() + static_cast<int64_t>(timeout_s * 1e9);
-  auto pause = std::chrono::microseconds(100);
-  for (;;) {
-    pollfd p{fd, POLLOUT, 0};
-    if (::poll(&p, 1, 0) > 0) break;
-    if (now_ns() > deadline) {
-      ::close(fd);
-      co_return errc::timed_out;
-    }
-    if (auto r = co_await sleep_for(pause); !r) {
-      ::close(fd);
-      co_return r.error();
-    }
-    pause = std::min(pause * 2, std::chrono::microseconds(20'000));
-  }
-  int err = 0;
-  socklen_t len = sizeof err;
-  ::getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len);
-  if (err != 0) {
-    ::close(fd);
-    co_return errno_code(err);
-  }
-  auto s = Stream::adopt(fd);  // sets the blocking mode its backend wants
-  if (!s) ::close(fd);
-  co_return std::move(s);
-}
-
-Task<Result<Stream>> connect_plain(SocketAddress server, double timeout_s) {
-  co_return co_await with_timeout(Stream::connect(server),
-                                  std::chrono::nanoseconds(static_cast<int64_t>(timeout_s * 1e9)));
-}
-
-/// Opens connection `i` and (unless --no-ramp-echo) proves it with one echo.
-Task<> open_one(std::vector<Stream>& streams, uint32_t i, const SocketAddress& server,
-                const std::vector<SocketAddress>& sources, Shared& sh) {
-  // Two statements, not `cond ? co_await a : co_await b`: GCC 12 destroys the awaited
-  // result of such a conditional twice (the Stream came out closed: EBADF on first send).
-  Task<Result<Stream>> connecting = sources.empty()
-                                        ? connect_plain(server, sh.cfg->connect_timeout)
-                                        : connect_from(server, sources[i % sources.size()], sh.cfg->connect_timeout);
-  Result<Stream> s = co_await std::move(connecting);
-  if (!s) {
-    ++sh.connect_errors;
-    sh.report("connect", i, s.error().message());
-    co_return;
-  }
-  if (sh.cfg->ramp_echo) {
-    const Outcome o = co_await exchange(*s, sh, i, 0);
-    if (o != Outcome::ok) {
-      count(sh, o);
-      ++sh.connect_errors;
-      co_return;
-    }
-    ++sh.ramp_messages;
-  }
-  streams[i] = std::move(*s);
-}
-
-Task<> ramp(std::vector<Stream>& streams, const SocketAddress& server, const std::vector<SocketAddress>& sources,
-            Shared& sh) {
-  const uint32_t n = static_cast<uint32_t>(streams.size());
-  for (uint32_t first = 0; first < n; first += sh.cfg->batch) {
-    const uint32_t last = std::min(n, first + sh.cfg->batch);
-    std::vector<Task<>> batch;
-    batch.reserve(last - first);
-    for (uint32_t i = first; i < last; ++i) batch.push_back(open_one(streams, i, server, sources, sh));
-    co_await when_all(std::move(batch));
+  if (cfg.rate <= 0) active.push_back(stopper(sh, cfg.duration));
+  // The idle watchers end when the holding time is over (by cancellation): timed_out is expected.
+  auto [a, h] = co_await when_all(run_all_within(std::move(active), guard),
+                                  run_all_within(std::move(idle), seconds(cfg.duration)));
+  (void)h;
+  if (!a) {
+    std::fprintf(stderr, "coring-load: active connections did not finish in time\n");
+    ++sh.errors;
   }
 }
-
-// ---------- the run ----------
-
-struct Report {
-  uint32_t established = 0;
-  double seconds = 0;
-};
 
 Task<Report> run(Shared& sh, SocketAddress server, std::vector<SocketAddress> sources) {
   const Config& cfg = *sh.cfg;
@@ -298,34 +155,26 @@ Task<Report> run(Shared& sh, SocketAddress server, std::vector<SocketAddress> so
   const int64_t r0 = now_ns();
   co_await ramp(streams, server, sources, sh);
   Report rep;
-  rep.established = static_cast<uint32_t>(std::count_if(streams.begin(), streams.end(), [](const Stream& s) { return s.is_open(); }));
+  rep.established = static_cast<uint32_t>(
+      std::count_if(streams.begin(), streams.end(), [](const Stream& s) { return s.is_open(); }));
   std::fprintf(stderr, "coring-load: established %u of %u connections in %.2f s\n", rep.established, cfg.connections,
                double(now_ns() - r0) / 1e9);
   std::fflush(stderr);
 
-  const auto guard = std::chrono::nanoseconds(static_cast<int64_t>(((cfg.messages >= 0 ? 0 : cfg.duration) + cfg.timeout) * 1e9));
+  const auto guard = seconds((cfg.messages >= 0 ? 0 : cfg.duration) + cfg.timeout);
   const int64_t t0 = now_ns();
   if (cfg.hold_idle) {
-    std::vector<Task<>> active, idle;
+    co_await hold_idle(streams, sh, guard);
+  } else {
+    const auto start = Clock::now();
+    const auto end = start + seconds(cfg.duration);
+    std::vector<Task<>> tasks;
     for (uint32_t i = 0; i < cfg.connections; ++i) {
       if (!streams[i].is_open()) continue;
-      if (active.size() < cfg.active) active.push_back(worker(streams[i], sh, i, -1));
-      else idle.push_back(idle_watch(streams[i], sh, i));
+      if (cfg.rate > 0) tasks.push_back(open_loop(streams[i], sh, i, i, cfg.connections, start, end));
+      else tasks.push_back(closed_loop(streams[i], sh, i, cfg.messages));
     }
-    active.push_back(stopper(sh, cfg.duration));
-    // The idle watchers end when the holding time is over (by cancellation).
-    const auto hold = std::chrono::nanoseconds(static_cast<int64_t>(cfg.duration * 1e9));
-    auto [a, h] = co_await when_all(run_all_within(std::move(active), guard), run_all_within(std::move(idle), hold));
-    (void)h;  // timed_out: the expected end of the idle wait
-    if (!a) {
-      std::fprintf(stderr, "coring-load: active connections did not finish in time\n");
-      ++sh.errors;
-    }
-  } else {
-    std::vector<Task<>> tasks;
-    for (uint32_t i = 0; i < cfg.connections; ++i)
-      if (streams[i].is_open()) tasks.push_back(worker(streams[i], sh, i, cfg.messages));
-    if (cfg.messages < 0) tasks.push_back(stopper(sh, cfg.duration));
+    if (cfg.rate <= 0 && cfg.messages < 0) tasks.push_back(stopper(sh, cfg.duration));
     auto r = co_await run_all_within(std::move(tasks), guard);
     if (!r) {
       std::fprintf(stderr, "coring-load: the run did not finish in time (%s)\n", r.error().message().c_str());
@@ -336,7 +185,6 @@ Task<Report> run(Shared& sh, SocketAddress server, std::vector<SocketAddress> so
   for (auto& s : streams) s.close();
   co_return rep;
 }
-
 
 std::vector<std::string> split(const std::string& s, char sep) {
   std::vector<std::string> out;
@@ -350,31 +198,46 @@ std::vector<std::string> split(const std::string& s, char sep) {
   return out;
 }
 
-double us(uint64_t ns) { return double(ns) / 1000.0; }
-
 }  // namespace
 
 int main(int argc, char** argv) {
-  CLI::App app{"coring-load: closed-loop echo load generator with byte-exact verification"};
+  CLI::App app{"coring-load: echo load generator (closed or open loop) with byte-exact verification"};
   app.set_version_flag("--version", std::string("coring-load ") + std::string(coring::version()));
   Config cfg;
   app.add_option("--host", cfg.host, "server address (numeric)");
   app.add_option("--port,-p", cfg.port, "server port");
   app.add_option("--connections,-c", cfg.connections, "concurrent connections")->check(CLI::Range(1u, 1'000'000u));
   app.add_option("--size,-s", cfg.size, "bytes per message")->check(CLI::Range(1u, 64u << 20));
-  app.add_option("--duration,-d", cfg.duration, "seconds to run (or to hold, with --hold-idle)")->check(CLI::NonNegativeNumber);
-  app.add_option("--messages,-n", cfg.messages, "messages per connection instead of --duration (0: connect only)")
+  app.add_option("--duration,-d", cfg.duration, "seconds to run (or to hold, with --hold-idle)")
       ->check(CLI::NonNegativeNumber);
+  auto* msgs = app.add_option("--messages,-n", cfg.messages,
+                              "messages per connection instead of --duration (0: connect only)")
+                   ->check(CLI::NonNegativeNumber);
+  app.add_option("--rate,-R", cfg.rate, "open loop: requests per second in total, latency from the intended send time")
+      ->check(CLI::PositiveNumber)
+      ->excludes(msgs);
   app.add_option("--backend", cfg.backend, "uring | epoll")->check(CLI::IsMember({"uring", "epoll", "auto"}));
   app.add_option("--sources", cfg.sources, "comma-separated local addresses to connect from, e.g. 127.0.0.1,127.0.0.2");
   app.add_flag("--hold-idle", cfg.hold_idle, "open the connections and keep them idle for --duration");
-  app.add_option("--active", cfg.active, "with --hold-idle: connections that keep echoing meanwhile");
+  app.add_option("--active", cfg.active, "with --hold-idle: connections that keep echoing meanwhile (at --rate if given)");
   app.add_option("--batch", cfg.batch, "connections opened at a time during the ramp")->check(CLI::Range(1u, 100'000u));
   app.add_flag("!--no-ramp-echo", cfg.ramp_echo, "do not prove each new connection with one echo during the ramp");
   app.add_option("--connect-timeout", cfg.connect_timeout, "seconds allowed for one connect");
   app.add_option("--timeout", cfg.timeout, "seconds allowed beyond --duration (or for all --messages)");
+  app.add_option("--format", cfg.format, "json | csv: the one output line")->check(CLI::IsMember({"json", "csv"}));
+  app.add_flag("--csv-header", cfg.csv_header, "with --format csv: print the column names first");
+  app.add_option("--cdf", cfg.cdf_path, "write the latency distribution (microseconds, cumulative fraction) here");
+  app.add_flag("--http", cfg.http, "HTTP/1.1 keep-alive GETs instead of echo: status 200 and the body length are checked");
+  app.add_option("--pipeline", cfg.pipeline, "--http: requests sent back to back, then all responses read")
+      ->check(CLI::Range(1u, 1024u));
+  app.add_option("--path", cfg.path, "--http: request target");
+  app.add_option("--expect-body", cfg.expect_body, "--http: required Content-Length of every response");
   apps::add_log_level_option(app);
   CLI11_PARSE(app, argc, argv);
+  if (cfg.hold_idle && cfg.rate > 0 && cfg.active == 0) {
+    std::fprintf(stderr, "coring-load: --rate with --hold-idle needs --active K (the connections that send)\n");
+    return 2;
+  }
 
   apps::raise_fd_limit();
   std::signal(SIGPIPE, SIG_IGN);
@@ -397,6 +260,7 @@ int main(int argc, char** argv) {
   Shared sh;
   sh.cfg = &cfg;
   sh.pattern.resize(std::size_t{cfg.size} + kWindow);
+  if (cfg.http) sh.http_batch = http_batch(cfg);
   uint64_t seed = 0x636f72696e67ull;  // fixed: runs are reproducible
   for (auto& b : sh.pattern) b = static_cast<std::byte>(splitmix64(seed));
 
@@ -405,24 +269,15 @@ int main(int argc, char** argv) {
   opts.backend = *parse_backend(cfg.backend);
   opts.drain_timeout = std::chrono::milliseconds(1000);
   Runtime rt(opts);
-  std::fprintf(stderr, "coring-load: backend %.*s, %u connections to %s, %u-byte messages\n",
-               int(rt.backend_name().size()), rt.backend_name().data(), cfg.connections,
-               server->to_string().c_str(), cfg.size);
+  std::fprintf(stderr, "coring-load: backend %.*s, %u connections to %s, %s, %s\n", int(rt.backend_name().size()),
+               rt.backend_name().data(), cfg.connections, server->to_string().c_str(),
+               cfg.http ? ("HTTP GET " + cfg.path + " x" + std::to_string(cfg.pipeline)).c_str()
+                        : (std::to_string(cfg.size) + "-byte messages").c_str(),
+               cfg.rate > 0 ? ("open loop at " + std::to_string(int64_t(cfg.rate)) + " req/s").c_str() : "closed loop");
   const Report rep = rt.block_on(run(sh, *server, sources));
-
-  const LatencyHistogram& h = sh.hist;
-  const double rate = rep.seconds > 0 ? double(sh.messages) / rep.seconds : 0.0;
-  std::printf(
-      "{\"mode\":\"%s\",\"backend\":\"%.*s\",\"connections\":%u,\"connections_requested\":%u,\"size\":%u,"
-      "\"duration\":%.3f,\"messages\":%llu,\"ramp_messages\":%llu,\"bytes\":%llu,\"errors\":%llu,"
-      "\"connect_errors\":%llu,\"verify_failures\":%llu,\"msgs_per_sec\":%.1f,"
-      "\"latency_us\":{\"p50\":%.1f,\"p90\":%.1f,\"p99\":%.1f,\"p999\":%.1f,\"max\":%.1f,\"mean\":%.1f}}\n",
-      cfg.hold_idle ? "hold-idle" : "echo", int(rt.backend_name().size()), rt.backend_name().data(), rep.established,
-      cfg.connections, cfg.size, rep.seconds, (unsigned long long)sh.messages, (unsigned long long)sh.ramp_messages,
-      (unsigned long long)sh.bytes, (unsigned long long)sh.errors, (unsigned long long)sh.connect_errors,
-      (unsigned long long)sh.verify_failures, rate, us(h.percentile(0.50)), us(h.percentile(0.90)),
-      us(h.percentile(0.99)), us(h.percentile(0.999)), us(h.max()), h.mean() / 1000.0);
-  std::fflush(stdout);
+  print_report(sh, rep, rt.backend_name());
+  if (!cfg.cdf_path.empty() && !write_cdf(sh.hist, cfg.cdf_path))
+    std::fprintf(stderr, "coring-load: cannot write %s\n", cfg.cdf_path.c_str());
   const bool failed = sh.errors || sh.connect_errors || sh.verify_failures || rep.established < cfg.connections;
   return failed ? 1 : 0;
 }

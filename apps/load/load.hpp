@@ -1,0 +1,97 @@
+// coring-load's shared pieces: the run configuration, the counters every connection updates, and the protocol calls.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "coring/coring.hpp"
+#include "histogram.hpp"
+
+namespace coring::load {
+
+struct Config {
+  std::string host = "127.0.0.1";
+  uint16_t port = 7000;
+  uint32_t connections = 100;
+  uint32_t size = 64;
+  double duration = 10.0;
+  int64_t messages = -1;  // per connection; >= 0 replaces --duration
+  double rate = 0;        // > 0: open loop at this many requests/s in total (latency from the intended send time)
+  std::string backend = "uring";
+  std::string sources;
+  bool hold_idle = false;
+  uint32_t active = 0;  // --hold-idle: connections that keep echoing meanwhile
+  uint32_t batch = 500;
+  bool ramp_echo = true;
+  double connect_timeout = 15.0;
+  double timeout = 30.0;    // grace after --duration (or the whole run with --messages)
+  std::string format = "json";  // json | csv
+  bool csv_header = false;      // with --format csv: print the header line first
+  std::string cdf_path;         // write the latency distribution (value, fraction) here
+  bool http = false;            // HTTP/1.1 GET instead of echo
+  uint32_t pipeline = 1;        // --http: requests sent back to back per exchange
+  std::string path = "/";       // --http: the request target
+  int64_t expect_body = -1;     // --http: required Content-Length (-1: any)
+};
+
+// Patterns: one shared block of pseudo-random bytes; message k of connection
+// i is the window starting at an offset derived from (i, k), so every
+// connection sends its own sequence and a stale or misrouted echo is caught.
+constexpr std::size_t kWindow = 4096;
+
+struct Shared {
+  const Config* cfg = nullptr;
+  std::vector<std::byte> pattern;  // size + kWindow bytes
+  std::string http_batch;          // --http: the pipelined requests of one exchange
+  bool stop = false;
+  apps::LatencyHistogram hist;
+  uint64_t messages = 0;       // measured (after the ramp)
+  uint64_t ramp_messages = 0;  // one per connection, during the ramp
+  uint64_t bytes = 0;
+  uint64_t errors = 0;
+  uint64_t connect_errors = 0;
+  uint64_t verify_failures = 0;
+  uint64_t unsent = 0;  // open loop: messages due before the end but not sent by then
+  uint64_t reported = 0;
+
+  std::span<const std::byte> message(uint32_t conn, uint64_t k) const {
+    const uint64_t off = (uint64_t{conn} * 2654435761u + k * 40503u) % kWindow;
+    return {pattern.data() + off, cfg->size};
+  }
+  /// Prints the first ten problems on stderr; the counters hold the totals.
+  void report(const char* what, uint32_t conn, const std::string& why);
+};
+
+inline int64_t now_ns() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+enum class Outcome { ok, verify_failed, failed };
+
+/// Adds a failed outcome to the error or verification counters.
+void count(Shared& sh, Outcome o);
+
+/// One verified exchange on connection `conn`: message k echoed (echo_exchange.cpp), or with
+/// --http a batch of --pipeline requests, every response checked (http_exchange.cpp).
+Task<Outcome> exchange(Stream& s, Shared& sh, uint32_t conn, uint64_t k);
+Task<Outcome> http_exchange(Stream& s, Shared& sh, uint32_t conn);
+std::string http_batch(const Config& cfg);
+
+/// Opens all streams[i] in batches, each proven by one exchange unless --no-ramp-echo (connect.cpp).
+Task<> ramp(std::vector<Stream>& streams, const SocketAddress& server, const std::vector<SocketAddress>& sources,
+            Shared& sh);
+
+struct Report {
+  uint32_t established = 0;
+  double seconds = 0;
+};
+
+/// The output line (JSON or CSV) and the optional latency distribution file (report.cpp).
+void print_report(const Shared& sh, const Report& rep, std::string_view backend);
+bool write_cdf(const apps::LatencyHistogram& h, const std::string& path);
+
+}  // namespace coring::load
