@@ -42,8 +42,8 @@ start_system() {
   local sys=$1 port=$2 dir=$3 bin logf=$3/$1.log
   bin=$(system_binary "$sys")
   case $sys in
-    coring-*) taskset -c "$SERVER_CPU" "$bin" --port "$port" --backend "${sys#coring-}" >"$logf" 2>&1 & ;;
-    http-*) taskset -c "$SERVER_CPU" "$bin" --port "$port" --backend "${sys#http-}" >"$logf" 2>&1 & ;;
+    coring-*) taskset -c "$SERVER_CPU" "$bin" --port "$port" --backend "${sys#coring-}" --shards 1 >"$logf" 2>&1 & ;;
+    http-*) taskset -c "$SERVER_CPU" "$bin" --port "$port" --backend "${sys#http-}" --shards 1 >"$logf" 2>&1 & ;;
     asio-*) taskset -c "$SERVER_CPU" "$bin" "$port" >"$logf" 2>&1 & ;;
     nginx)
       local nd
