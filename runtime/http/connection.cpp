@@ -2,6 +2,7 @@
 #include <chrono>
 #include <exception>
 
+#include "coring/core/stop.hpp"
 #include "coring/time/timeout.hpp"
 #include "runtime/http/response_writer.hpp"
 #include "runtime/http/server_state.hpp"
@@ -123,7 +124,8 @@ Task<> run_connection(ConnectionSlot slot, Stream s) {
         }
         ++served;
         const bool last = o.max_requests_per_connection && served >= o.max_requests_per_connection;
-        const bool keep = head.keep_alive && !resp.close && !last;
+        // A graceful stop (Runtime::shutdown) lets the request in hand finish, then closes.
+        const bool keep = head.keep_alive && !resp.close && !last && !stop_requested();
         write_response(out, resp, WriteContext{head.minor_version, keep, head.method == "HEAD", o.server_name});
         stats.record(resp.status, static_cast<std::uint64_t>(mono_ns() - head_at));
         body_store.clear();
@@ -176,7 +178,11 @@ Task<> run_connection(ConnectionSlot slot, Stream s) {
     if (idle) deadline = served == 0 ? header_deadline : now + ms_ns(o.idle_timeout);
     else if (parser.in_body()) deadline = body_deadline;
     else deadline = header_deadline;
-    auto r = co_await with_timeout(s.recv(), std::chrono::nanoseconds(deadline > now ? deadline - now : 0));
+    const std::chrono::nanoseconds wait(deadline > now ? deadline - now : 0);
+    // Waiting for a next request is not work in progress: a graceful stop ends it (operation_canceled).
+    Result<RecvBuffer> r = errc::operation_canceled;
+    if (idle) r = co_await with_timeout(cancel_on_stop(s.recv()), wait);
+    else r = co_await with_timeout(s.recv(), wait);
     if (!r) {
       if (r.error() != errc::timed_out) co_return;  // reset, or the runtime is stopping
       if (idle) {  // nothing of a request arrived: close quietly
