@@ -26,9 +26,11 @@ void write_response(std::string& out, const Response& r, const WriteContext& ctx
   if (!ctx.server_name.empty()) out.append("Server: ").append(ctx.server_name).append("\r\n");
   out.append("Date: ").append(http_date_now()).append("\r\n");
   if (!no_body_status) {
-    if (!r.body.empty()) out.append("Content-Type: ").append(r.content_type).append("\r\n");
+    const std::size_t length =
+        ctx.head && r.head_length >= 0 ? static_cast<std::size_t>(r.head_length) : r.body.size();
+    if (length != 0) out.append("Content-Type: ").append(r.content_type).append("\r\n");
     out.append("Content-Length: ");
-    append_number(out, r.body.size());
+    append_number(out, length);
     out.append("\r\n");
   }
   if (!ctx.keep_alive) out.append("Connection: close\r\n");
