@@ -2,7 +2,7 @@
 # Installs the Debian packages coring needs to build and test (as root), or prints the apt line to run.
 set -euo pipefail
 packages=(g++ cmake make pkg-config liburing-dev libfmt-dev doctest-dev libcli11-dev python3 libhttp-parser-dev)
-[ "${1:-}" = "--bench" ] && packages+=(wrk valgrind strace linux-perf gnuplot-nox python3)
+[ "${1:-}" = "--bench" ] && packages+=(wrk apache2-utils nginx-light valgrind strace linux-perf gnuplot-nox python3)
 [ "${1:-}" = "--fuzz" ] && packages+=(clang-14 libclang-rt-14-dev)
 missing=()
 for p in "${packages[@]}"; do

@@ -7,6 +7,7 @@ log=$(mktemp)
 trap 'kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; rm -rf "$root" "$log"' EXIT
 echo "static body" > "$root/f.txt"
 for backend in uring epoll; do
+  : >"$log"  # emptied here, not by the child's redirection: the loop below must not read the last run's line
   "$bin" --host 127.0.0.1 --port 0 --backend "$backend" --shards 2 --root "$root" >"$log" 2>&1 &
   pid=$!
   addr=""
