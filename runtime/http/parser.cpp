@@ -183,6 +183,17 @@ Step Parser::feed(std::string_view in) noexcept {
         if (i == n) break;
       }
     }
+    // Fast path: a whole "HTTP/1.1\r\n" (or 1.0) in this buffer ends the request line at once.
+    if (state_ == s_version && sub_ == 0 && n - i >= 10 && line_bytes_ + 10 <= limits_.max_request_line &&
+        std::memcmp(p + i, "HTTP/1.", 7) == 0 && (p[i + 7] == '1' || p[i + 7] == '0') && p[i + 8] == '\r' &&
+        p[i + 9] == '\n') {
+      major_ = 1;
+      head_.minor_version = p[i + 7] - '0';
+      line_bytes_ += 10;
+      i += 10;
+      state_ = s_field_start;
+      continue;
+    }
     const char c = p[i];
     // Byte budgets: each byte is charged before it is looked at.
     if (state_ <= s_rl_lf) {
