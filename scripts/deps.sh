@@ -3,7 +3,7 @@
 set -euo pipefail
 packages=(g++ cmake make pkg-config liburing-dev libfmt-dev doctest-dev libcli11-dev python3 libhttp-parser-dev)
 # Bench-only packages (bench/run.sh and the bench/ scripts install them with --bench; the tests do not need them).
-[ "${1:-}" = "--bench" ] && packages+=(wrk valgrind strace linux-perf gnuplot-nox libasio-dev nginx-light iproute2 procps)
+[ "${1:-}" = "--bench" ] && packages+=(wrk apache2-utils valgrind strace linux-perf gnuplot-nox libasio-dev nginx-light iproute2 procps)
 [ "${1:-}" = "--fuzz" ] && packages+=(clang-14 libclang-rt-14-dev)
 missing=()
 for p in "${packages[@]}"; do

@@ -1,8 +1,10 @@
-// coring-http: the HTTP/1.1 demo server (plaintext, JSON, static files, metrics) on io_uring or epoll.
+// coring-http: the HTTP/1.1 demo server (plaintext, JSON, static files, metrics) on every shard, io_uring or epoll.
 #include <CLI/CLI.hpp>
 #include <csignal>
 #include <cstdio>
 #include <cstring>
+#include <optional>
+#include <vector>
 
 #include "common/app_setup.hpp"
 #include "coring/coring.hpp"
@@ -20,28 +22,58 @@ struct Config {
   http::ServerOptions server;
 };
 
-/// Starts one shard's server: its own SO_REUSEPORT listener and its own copy of the routes.
-/// With several shards, each shard's loop calls this once.
-Result<http::Server> start_shard(const Config& cfg, const http::Router& routes) {
-  ListenOptions lo;
-  lo.reuse_port = true;
-  auto l = Listener::bind(cfg.host + ":" + std::to_string(cfg.port), lo);
+/// One server per shard; each slot is written once, by its own shard, at start-up.
+using ShardServers = std::vector<std::optional<http::Server>>;
+
+/// Starts the calling shard's server: its own SO_REUSEPORT listener on `port`
+/// and its own copy of the routes. Returns the address it listens on.
+Result<SocketAddress> start_shard(const Config& cfg, uint16_t port, const http::Router& routes, ShardServers& servers,
+                                  apps::ShardMetrics& metrics) {
+  auto l = Listener::bind(cfg.host + ":" + std::to_string(port), ListenOptions{.reuse_port = true});
   if (!l) return l.error();
-  std::fprintf(stderr, "coring-http: listening on %s\n", l->local_address().to_string().c_str());
-  http::Server server(routes, cfg.server);
+  const SocketAddress addr = l->local_address();
+  auto& server = servers[this_shard()].emplace(routes, cfg.server);
+  metrics.attach(this_shard(), &server.stats());
   spawn(server.serve(std::move(*l)));
-  return server;
+  return addr;
 }
 
-Task<int> run(const Config& cfg, const http::Router& routes) {
-  auto server = start_shard(cfg, routes);
-  if (!server) {
+Task<int> run(Runtime& rt, const Config& cfg, const http::Router& routes, ShardServers& servers,
+              apps::ShardMetrics& metrics) {
+  // Shard 0 (this task) binds first, so that --port 0 gives every shard the same port.
+  auto first = start_shard(cfg, cfg.port, routes, servers, metrics);
+  if (!first) {
     std::fprintf(stderr, "coring-http: cannot listen on %s:%u: %s\n", cfg.host.c_str(), cfg.port,
-                 server.error().message().c_str());
+                 first.error().message().c_str());
     co_return 1;
   }
+  const uint16_t port = first->port();
+  // A named lambda: GCC 12 destroys a temporary with captures twice inside a co_await expression.
+  auto bind_here = [&cfg, &routes, &servers, &metrics, port](unsigned shard) -> Result<void> {
+    if (shard == 0) return {};
+    auto a = start_shard(cfg, port, routes, servers, metrics);
+    if (!a) return a.error();
+    return {};
+  };
+  auto bound = co_await on_all_shards(bind_here);
+  for (unsigned i = 0; i < bound.size(); ++i) {
+    if (!bound[i]) {
+      std::fprintf(stderr, "coring-http: cannot listen on port %u (shard %u): %s\n", port, i,
+                   bound[i].error().message().c_str());
+      co_return 1;
+    }
+  }
+  std::fprintf(stderr, "coring-http: listening on %s\n", first->to_string().c_str());
+  std::fprintf(stderr, "coring-http: %u shard%s, %s backend\n", rt.shards(), rt.shards() == 1 ? "" : "s",
+               std::string(rt.backend_name()).c_str());
   auto sig = co_await wait_for_signal(SIGINT, SIGTERM);
-  std::fprintf(stderr, "coring-http: %s, stopping\n", sig ? strsignal(*sig) : "signal wait failed");
+  std::fprintf(stderr, "coring-http: %s: stopping (drain up to %ld ms; a second signal exits at once)\n",
+               sig ? strsignal(*sig) : "signal wait failed", static_cast<long>(rt.options().drain_timeout.count()));
+  unblock_signals(SIGINT, SIGTERM);  // a second one now ends the process
+  co_await rt.shutdown(rt.options().drain_timeout);
+  const RuntimeStats sum = total(co_await all_shard_stats());
+  std::fprintf(stderr, "coring-http: stopped; %lu connections accepted, %lu still open\n", sum.connections_accepted,
+               sum.connections_open);
   co_return 0;
 }
 
@@ -54,30 +86,44 @@ int main(int argc, char** argv) {
   std::string backend = "uring";
   RuntimeOptions opts;
   long header_ms = cfg.server.header_timeout.count(), idle_ms = cfg.server.idle_timeout.count();
+  long body_ms = cfg.server.body_timeout.count(), send_ms = cfg.server.send_timeout.count();
+  long drain_ms = 1000;
   app.add_option("--host", cfg.host, "address to listen on");
-  app.add_option("--port,-p", cfg.port, "TCP port");
+  app.add_option("--port,-p", cfg.port, "TCP port (0: any free one, the same on every shard)");
   app.add_option("--backend", backend, "uring | epoll | auto")->check(CLI::IsMember({"uring", "epoll", "auto"}));
+  app.add_option("--shards", opts.shards, "event-loop threads, each pinned to a CPU (0: one per CPU)")->capture_default_str();
+  app.add_option("--drain-timeout", drain_ms, "ms that requests in flight get to finish after SIGINT/SIGTERM")
+      ->capture_default_str();
   app.add_option("--root", cfg.root, "directory served under /static/ (none: /static/ answers 404)");
-  app.add_option("--max-connections", cfg.server.max_connections, "open connections before new ones get 503");
-  app.add_option("--header-timeout-ms", header_ms, "time allowed for a request head (then 408)");
-  app.add_option("--idle-timeout-ms", idle_ms, "keep-alive idle time before a connection is closed");
+  app.add_option("--max-connections", cfg.server.max_connections, "open connections per shard before new ones get 503")
+      ->capture_default_str();
+  app.add_option("--max-requests-per-connection", cfg.server.max_requests_per_connection,
+                 "requests on one connection before it is closed (0: no limit)")->capture_default_str();
+  app.add_option("--max-body", cfg.server.limits.max_body, "largest request body in bytes (then 413)")->capture_default_str();
+  app.add_option("--header-timeout-ms", header_ms, "time allowed for a request head (then 408)")->capture_default_str();
+  app.add_option("--body-timeout-ms", body_ms, "time allowed for a request body (then 408)")->capture_default_str();
+  app.add_option("--idle-timeout-ms", idle_ms, "keep-alive idle time before a connection is closed")->capture_default_str();
+  app.add_option("--send-timeout-ms", send_ms, "time allowed to send one batch of responses")->capture_default_str();
   apps::add_log_level_option(app);
   CLI11_PARSE(app, argc, argv);
   cfg.server.header_timeout = std::chrono::milliseconds(header_ms);
+  cfg.server.body_timeout = std::chrono::milliseconds(body_ms);
   cfg.server.idle_timeout = std::chrono::milliseconds(idle_ms);
+  cfg.server.send_timeout = std::chrono::milliseconds(send_ms);
 
   std::shared_ptr<apps::StaticFiles> files;
   if (!cfg.root.empty()) {
     files = apps::StaticFiles::open(apps::StaticOptions{.root = cfg.root});
     if (!files) return 1;
   }
-  const http::Router routes = apps::make_routes(files);
-
   apps::raise_fd_limit();
-  block_signals(SIGINT, SIGTERM);
+  block_signals(SIGINT, SIGTERM);  // before any thread starts: they inherit the mask
   std::signal(SIGPIPE, SIG_IGN);
   opts.backend = *parse_backend(backend);
-  opts.drain_timeout = std::chrono::milliseconds(1000);
+  opts.drain_timeout = std::chrono::milliseconds(drain_ms);
   Runtime rt(opts);
-  return rt.block_on(run(cfg, routes));
+  auto metrics = std::make_shared<apps::ShardMetrics>(rt.shards());
+  const http::Router routes = apps::make_routes(files, metrics);
+  ShardServers servers(rt.shards());
+  return rt.block_on(run(rt, cfg, routes, servers, *metrics));
 }

@@ -6,15 +6,16 @@ namespace coring::apps {
 using http::Request;
 using http::Response;
 
-http::Router make_routes(std::shared_ptr<StaticFiles> files) {
+http::Router make_routes(std::shared_ptr<StaticFiles> files, std::shared_ptr<const ShardMetrics> metrics) {
   http::Router r;
   r.get("/", [](Request&) -> Task<Response> { co_return Response::text("Hello, World!"); });
   r.get("/json", [](Request&) -> Task<Response> { co_return Response::json(R"({"message":"Hello, World!"})"); });
   r.get("/healthz", [](Request&) -> Task<Response> { co_return Response::text("ok\n"); });
-  r.get("/metrics", [](Request& req) -> Task<Response> {
+  r.get("/metrics", [metrics](Request& req) -> Task<Response> {
     Response resp;
     resp.content_type = "text/plain; version=0.0.4; charset=utf-8";
-    if (req.stats) req.stats->render_prometheus(resp.body);  // this shard's counters
+    if (metrics) resp.body = co_await metrics->render();         // every shard, labelled
+    else if (req.stats) req.stats->render_prometheus(resp.body);  // this shard's counters
     co_return resp;
   });
   if (files) {

@@ -4,11 +4,13 @@
 #include <memory>
 
 #include "coring/http/http.hpp"
+#include "metrics.hpp"
 #include "static_files.hpp"
 
 namespace coring::apps {
 
-/// Builds the router; `files` may be null (then /static/ answers 404).
-http::Router make_routes(std::shared_ptr<StaticFiles> files);
+/// Builds the router; `files` may be null (then /static/ answers 404); `metrics` may be
+/// null (then /metrics shows the serving shard's HTTP counters only).
+http::Router make_routes(std::shared_ptr<StaticFiles> files, std::shared_ptr<const ShardMetrics> metrics = nullptr);
 
 }  // namespace coring::apps

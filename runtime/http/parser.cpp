@@ -164,6 +164,36 @@ Step Parser::feed(std::string_view in) noexcept {
 
   if (n) started_ = true;
   while (i < n) {
+    // Fast path: inside a method, target, field name or field value, a run of bytes of the
+    // token's class changes nothing but the byte budget, so skip the run and charge it at once.
+    // (A run that would break the budget is left to the byte-by-byte path, which fails exactly.)
+    if (state_ == s_method || state_ == s_target || state_ == s_name || state_ == s_value) {
+      const detail::CharClass k = state_ == s_method || state_ == s_name ? detail::kTchar
+                                  : state_ == s_target                  ? detail::kVchar
+                                                                        : detail::kFieldChar;
+      std::size_t j = i;
+      while (j < n && is(p[j], k)) ++j;
+      const std::size_t run = j - i;
+      const bool line = state_ <= s_rl_lf;
+      std::size_t& used = line ? line_bytes_ : head_bytes_;
+      const std::size_t limit = line ? limits_.max_request_line : limits_.max_header_bytes;
+      if (run != 0 && used + run <= limit) {
+        used += run;
+        i = j;
+        if (i == n) break;
+      }
+    }
+    // Fast path: a whole "HTTP/1.1\r\n" (or 1.0) in this buffer ends the request line at once.
+    if (state_ == s_version && sub_ == 0 && n - i >= 10 && line_bytes_ + 10 <= limits_.max_request_line &&
+        std::memcmp(p + i, "HTTP/1.", 7) == 0 && (p[i + 7] == '1' || p[i + 7] == '0') && p[i + 8] == '\r' &&
+        p[i + 9] == '\n') {
+      major_ = 1;
+      head_.minor_version = p[i + 7] - '0';
+      line_bytes_ += 10;
+      i += 10;
+      state_ = s_field_start;
+      continue;
+    }
     const char c = p[i];
     // Byte budgets: each byte is charged before it is looked at.
     if (state_ <= s_rl_lf) {

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Smoke test: start coring-http on an ephemeral port and fetch every route with curl (both backends).
+# Smoke test: start coring-http (two shards) on an ephemeral port, fetch every route with curl, stop it with SIGTERM (both backends).
 set -euo pipefail
 bin=$1
 root=$(mktemp -d)
@@ -7,7 +7,8 @@ log=$(mktemp)
 trap 'kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; rm -rf "$root" "$log"' EXIT
 echo "static body" > "$root/f.txt"
 for backend in uring epoll; do
-  "$bin" --host 127.0.0.1 --port 0 --backend "$backend" --root "$root" >"$log" 2>&1 &
+  : >"$log"  # emptied here, not by the child's redirection: the loop below must not read the last run's line
+  "$bin" --host 127.0.0.1 --port 0 --backend "$backend" --shards 2 --root "$root" >"$log" 2>&1 &
   pid=$!
   addr=""
   for _ in $(seq 100); do
@@ -25,9 +26,12 @@ for backend in uring epoll; do
   [ "$(curl -s -o /dev/null -w '%{http_code}' --path-as-is "$base/static/../../etc/passwd")" = 404 ]
   # Two requests over one keep-alive connection, then the counters show them.
   curl -sf "$base/" "$base/json" >/dev/null
-  curl -sf "$base/metrics" | grep -q '^coring_http_requests_total{code="200"}'
+  metrics=$(curl -sf "$base/metrics")
+  grep -q '^coring_http_requests_total{shard="[01]",code="200"}' <<<"$metrics"
+  grep -q '^coring_runtime_loop_turns_total{shard="1"}' <<<"$metrics"
   [ "$(curl -s -o /dev/null -w '%{http_code}' -X POST "$base/")" = 405 ]
-  kill "$pid"
-  wait "$pid" || true
+  kill "$pid"  # SIGTERM: a graceful stop, exit status 0
+  wait "$pid"
+  grep -q 'stopped;' "$log"
   echo "curl smoke on $backend: ok"
 done

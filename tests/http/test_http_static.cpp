@@ -105,6 +105,26 @@ TEST_CASE_TEMPLATE("static: files are served with type, length and Last-Modified
     CHECK(r->header("content-length") == "10");
     CHECK(r->body.empty());
     CHECK(co_await status_of(c, "/static/inside") == 200);  // a symlink that stays inside
+    CHECK(this_shard_stats().offloads >= 4);  // every file access ran on the offload pool
+  });
+}
+
+TEST_CASE_TEMPLATE("static: HEAD of a file larger than the read limit answers its size without reading it", B,
+                   CORING_BACKENDS) {
+  Tree t;
+  std::filesystem::resize_file(t.root / "a.txt", 64 << 20);  // sparse; max_file_bytes is 8 MiB
+  with_static<B>(t, [](SocketAddress addr) -> Task<> {
+    Client c = co_await Client::connect(addr);
+    auto r = co_await c.roundtrip("HEAD /static/a.txt HTTP/1.1\r\nHost: t\r\n\r\n", true);
+    REQUIRE(r);
+    CHECK(r->status == 200);
+    CHECK(r->header("content-length") == std::to_string(64 << 20));
+    CHECK(r->header("content-type") == "text/plain; charset=utf-8");
+    r = co_await c.roundtrip("HEAD /static/a.txt HTTP/1.1\r\nHost: t\r\nRange: bytes=10-19\r\n\r\n", true);
+    REQUIRE(r);
+    CHECK(r->status == 206);
+    CHECK(r->header("content-length") == "10");
+    CHECK(co_await status_of(c, "/static/a.txt") == 500);  // GET would have to read 64 MiB: refused
   });
 }
 

@@ -1,6 +1,7 @@
 // http::Response: what a handler returns: status, body, content type and extra header fields.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 
@@ -20,6 +21,10 @@ struct Response {
   std::string headers;
   /// Close the connection after this response.
   bool close = false;
+  /// For answers to HEAD only: the Content-Length to announce when `body` is
+  /// left empty (e.g. a file's size, without reading the file). -1: body.size().
+  /// Ignored for any other request.
+  std::int64_t head_length = -1;
 
   static Response text(std::string body, int status = 200) {
     Response r;

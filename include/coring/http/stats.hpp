@@ -3,6 +3,7 @@
 
 #include <array>
 #include <cstdint>
+#include <span>
 #include <string>
 
 namespace coring::http {
@@ -32,6 +33,12 @@ struct ServerStats {
   void record(int status, std::uint64_t latency_ns) noexcept;
   /// Appends the Prometheus text exposition (version 0.0.4) of every counter to `out`.
   void render_prometheus(std::string& out) const;
+  /// Adds `o`'s counters to these (connections_active included: a sum over shards).
+  ServerStats& operator+=(const ServerStats& o) noexcept;
 };
+
+/// The Prometheus text exposition of several servers' counters, one per shard:
+/// every sample carries a `shard="i"` label (i = index in `shards`).
+void render_prometheus_by_shard(std::string& out, std::span<const ServerStats> shards);
 
 }  // namespace coring::http

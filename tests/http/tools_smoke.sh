@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# wrk and ab against coring-http on both backends: every request answered 2xx, no socket errors; exit 77 (skipped) without the tools.
+set -euo pipefail
+bin=$1
+command -v wrk >/dev/null && command -v ab >/dev/null || { echo "wrk or ab missing (scripts/deps.sh --bench): skipped"; exit 77; }
+log=$(mktemp)
+out=$(mktemp)
+pid=
+trap '[ -n "$pid" ] && kill "$pid" 2>/dev/null; wait 2>/dev/null; rm -f "$log" "$out"' EXIT
+for backend in uring epoll; do
+  : >"$log"  # emptied here, not by the child's redirection: the loop below must not read the last run's line
+  "$bin" --host 127.0.0.1 --port 0 --backend "$backend" --shards 2 >"$log" 2>&1 &
+  pid=$!
+  addr=""
+  for _ in $(seq 100); do
+    addr=$(sed -n 's/^coring-http: listening on //p' "$log")
+    [ -n "$addr" ] && break
+    sleep 0.05
+  done
+  [ -n "$addr" ] || { cat "$log"; exit 1; }
+  # wrk: HTTP/1.1 keep-alive, 20 connections for one second, on / and /json.
+  for path in / /json; do
+    wrk -t1 -c20 -d1s "http://$addr$path" >"$out"
+    grep -q 'Non-2xx' "$out" && { cat "$out"; echo "wrk $path on $backend: non-2xx answers"; exit 1; }
+    grep -q 'Socket errors' "$out" && { cat "$out"; echo "wrk $path on $backend: socket errors"; exit 1; }
+    n=$(awk '/requests in/ {print $1}' "$out")
+    [ "${n:-0}" -gt 0 ] || { cat "$out"; exit 1; }
+    echo "wrk $path on $backend: $n requests, all 2xx"
+  done
+  # ab: HTTP/1.0, with keep-alive (-k) and without (a connection per request).
+  for ka in -k ""; do
+    # shellcheck disable=SC2086
+    ab -q $ka -n 2000 -c 10 "http://$addr/" >"$out" 2>&1 || { cat "$out"; exit 1; }
+    grep -q '^Complete requests: *2000$' "$out" || { cat "$out"; exit 1; }
+    grep -q '^Failed requests: *0$' "$out" || { cat "$out"; exit 1; }
+    if grep -q '^Non-2xx responses' "$out"; then cat "$out"; exit 1; fi
+    if [ -n "$ka" ]; then grep -q '^Keep-Alive requests: *2000$' "$out" || { cat "$out"; exit 1; }; fi
+    echo "ab ${ka:-(no keep-alive)} on $backend: 2000 requests, 0 failed"
+  done
+  kill "$pid"
+  wait "$pid"
+  pid=
+done
