@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """slowloris.py: hold N connections with request heads that never complete (one header line trickled every few seconds) and report when the server closes them."""
 import argparse
+import collections
 import json
 import resource
 import selectors
@@ -37,11 +38,13 @@ def main():
             s.close()
             continue
         s.setblocking(False)
-        # next trickle time, spread over the interval so the server sees a steady drip
-        conns[s] = {"next": time.monotonic() + a.interval * (i % 100) / 100.0, "opened": time.monotonic()}
+        conns[s] = time.monotonic()  # when it opened
         sel.register(s, selectors.EVENT_READ)
     opened = len(conns)
     t_open = time.monotonic()
+    # Trickle schedule: a queue in due order (the same interval for all), spread over the first interval
+    # so the server sees a steady drip; only the due ones are touched each turn (cheap for the client CPU).
+    due = collections.deque((t_open + a.interval * k / max(opened, 1), s) for k, s in enumerate(list(conns)))
     if a.ready_file:
         with open(a.ready_file, "w") as f:
             f.write(f"{opened}\n")
@@ -62,19 +65,21 @@ def main():
                 got_408 += 1
             if data:
                 continue  # the answer; EOF follows (the server half-closes after it)
-            closed_after.append(time.monotonic() - conns[s]["opened"])
+            closed_after.append(time.monotonic() - conns[s])
             sel.unregister(s)
             s.close()
             del conns[s]
         now = time.monotonic()
-        for s, st in list(conns.items()):
-            if now >= st["next"]:
-                st["next"] = now + a.interval
-                try:
-                    s.send(b"X-Slow: %d\r\n" % lines_sent)
-                    lines_sent += 1
-                except OSError:
-                    pass
+        while due and due[0][0] <= now:
+            _, s = due.popleft()
+            if s not in conns:
+                continue  # closed meanwhile
+            try:
+                s.send(b"X-Slow: %d\r\n" % lines_sent)
+                lines_sent += 1
+            except OSError:
+                pass
+            due.append((now + a.interval, s))
     closed_after.sort()
     out = {
         "connections": opened,
