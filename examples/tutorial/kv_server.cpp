@@ -1,4 +1,5 @@
 // Tutorial steps 2-4: a key-value server: shard-owned tables, cross-shard calls, timeouts, graceful stop, offload.
+// [head]
 #include <coring/coring.hpp>
 
 #include <cstdio>
@@ -9,7 +10,8 @@
 #include <unordered_map>
 
 using namespace coring;
-using namespace std::chrono_literals;
+using namespace std::chrono_literals;  // 1s, 60s...
+// [/head]
 
 // [store]
 // Every shard owns the keys that hash to it, in a table that only its own
@@ -60,6 +62,8 @@ Task<std::string> digest(std::string key) {
 // [/offload]
 
 // [commands]
+Task<std::string> digest(std::string key);  // step 4 (the offload pool)
+
 // One command line in, one reply line out. The cross-shard part of every
 // command runs under a deadline: a shard that does not answer in time gives
 // an error, never a stuck client.
