@@ -22,14 +22,7 @@ Task<Outcome> receive_expected(Stream& s, std::span<const std::byte> want, Share
   std::size_t got = 0;
   while (got < want.size()) {
     auto chunk = co_await s.recv();
-    if (!chunk) {
-      sh.report("recv", conn, chunk.error().message());
-      co_return Outcome::failed;
-    }
-    if (chunk->empty()) {
-      sh.report("recv", conn, "server closed the connection");
-      co_return Outcome::failed;
-    }
+    if (!sh.received(chunk, conn)) co_return Outcome::failed;
     const std::size_t n = chunk->size();
     if (n > want.size() - got) {
       sh.report("verify", conn, "more bytes echoed than sent");

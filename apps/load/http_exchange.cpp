@@ -97,14 +97,7 @@ Task<Outcome> http_exchange(Stream& s, Shared& sh, uint32_t conn) {
   ResponseReader reader(*sh.cfg);
   while (!reader.complete()) {
     auto chunk = co_await s.recv();
-    if (!chunk) {
-      sh.report("recv", conn, chunk.error().message());
-      co_return Outcome::failed;
-    }
-    if (chunk->empty()) {
-      sh.report("recv", conn, "server closed the connection");
-      co_return Outcome::failed;
-    }
+    if (!sh.received(chunk, conn)) co_return Outcome::failed;
     if (!reader.feed({reinterpret_cast<const char*>(chunk->data()), chunk->size()})) {
       sh.report("verify", conn, reader.why());
       co_return Outcome::verify_failed;

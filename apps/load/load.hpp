@@ -63,6 +63,14 @@ struct Shared {
   }
   /// Prints the first ten problems on stderr; the counters hold the totals.
   void report(const char* what, uint32_t conn, const std::string& why);
+  /// True if a recv() result carries bytes; otherwise reports the error or
+  /// the server's close and returns false.
+  bool received(const Result<RecvBuffer>& chunk, uint32_t conn) {
+    if (!chunk) report("recv", conn, chunk.error().message());
+    else if (chunk->empty()) report("recv", conn, "server closed the connection");
+    else return true;
+    return false;
+  }
 };
 
 inline int64_t now_ns() {

@@ -34,7 +34,6 @@ class Loop {
 
   void set_driver(std::unique_ptr<Driver> d);
   Driver& driver() noexcept { return *driver_; }
-  bool has_driver() const noexcept { return driver_ != nullptr; }
   BufferPool& pool() noexcept { return pool_; }
   const RuntimeOptions& options() const noexcept { return opts_; }
   unsigned id() const noexcept { return id_; }
@@ -60,7 +59,6 @@ class Loop {
   void stop_tasks(uint32_t epoch);
 
   void spawn(std::coroutine_handle<> h, SpawnLink* link);
-  std::size_t spawned() const noexcept { return spawned_count_; }
   /// Spawned tasks that are user work (not the bodies of cross-shard calls).
   std::size_t user_spawned() const noexcept { return spawned_count_ - internal_count_; }
   void spawn_unlinked(const SpawnLink* link) noexcept {
@@ -80,7 +78,6 @@ class Loop {
   void wake_all_by_eventfd() noexcept;
   /// The driver saw a wake-up (a MSG_RING completion or the eventfd): mail is waiting.
   void note_wake() noexcept { woken_ = true; }
-  int wake_fd() const noexcept { return wake_fd_; }
 
   // --- graceful stop ---
   /// Begins a graceful stop of this shard: closes its listeners (accept

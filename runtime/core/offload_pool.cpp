@@ -43,11 +43,6 @@ bool OffloadPool::try_push(CrossCall* c, unsigned shard) {
   return true;
 }
 
-std::size_t OffloadPool::depth() {
-  std::lock_guard lk(mu_);
-  return queue_.size;
-}
-
 void OffloadPool::worker() {
   ::pthread_setname_np(::pthread_self(), "coring-offload");
   sigset_t all;  // signals are shard 0's business

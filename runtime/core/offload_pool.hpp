@@ -28,8 +28,6 @@ class OffloadPool {
   bool try_push(CrossCall* c, unsigned shard);
   /// Lets the workers finish what is queued, then ends them.
   void join();
-  /// Calls queued but not yet taken by a worker.
-  std::size_t depth();
 
  private:
   void worker();

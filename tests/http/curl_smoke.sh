@@ -1,22 +1,15 @@
 #!/usr/bin/env bash
 # Smoke test: start coring-http (two shards) on an ephemeral port, fetch every route with curl, stop it with SIGTERM (both backends).
 set -euo pipefail
+# shellcheck source=tests/http/start_server.sh
+source "$(dirname "$0")/start_server.sh"
 bin=$1
 root=$(mktemp -d)
 log=$(mktemp)
 trap 'kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; rm -rf "$root" "$log"' EXIT
 echo "static body" > "$root/f.txt"
 for backend in uring epoll; do
-  : >"$log"  # emptied here, not by the child's redirection: the loop below must not read the last run's line
-  "$bin" --host 127.0.0.1 --port 0 --backend "$backend" --shards 2 --root "$root" >"$log" 2>&1 &
-  pid=$!
-  addr=""
-  for _ in $(seq 100); do
-    addr=$(sed -n 's/^coring-http: listening on //p' "$log")
-    [ -n "$addr" ] && break
-    sleep 0.05
-  done
-  [ -n "$addr" ] || { cat "$log"; exit 1; }
+  start_http "$bin" "$log" --backend "$backend" --shards 2 --root "$root" || exit 1
   base="http://$addr"
   [ "$(curl -sf "$base/")" = "Hello, World!" ]
   [ "$(curl -sf "$base/json")" = '{"message":"Hello, World!"}' ]

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # wrk and ab against coring-http on both backends: every request answered 2xx, no socket errors; exit 77 (skipped) without the tools.
 set -euo pipefail
+# shellcheck source=tests/http/start_server.sh
+source "$(dirname "$0")/start_server.sh"
 bin=$1
 command -v wrk >/dev/null && command -v ab >/dev/null || { echo "wrk or ab missing (scripts/deps.sh --bench): skipped"; exit 77; }
 log=$(mktemp)
@@ -8,16 +10,7 @@ out=$(mktemp)
 pid=
 trap '[ -n "$pid" ] && kill "$pid" 2>/dev/null; wait 2>/dev/null; rm -f "$log" "$out"' EXIT
 for backend in uring epoll; do
-  : >"$log"  # emptied here, not by the child's redirection: the loop below must not read the last run's line
-  "$bin" --host 127.0.0.1 --port 0 --backend "$backend" --shards 2 >"$log" 2>&1 &
-  pid=$!
-  addr=""
-  for _ in $(seq 100); do
-    addr=$(sed -n 's/^coring-http: listening on //p' "$log")
-    [ -n "$addr" ] && break
-    sleep 0.05
-  done
-  [ -n "$addr" ] || { cat "$log"; exit 1; }
+  start_http "$bin" "$log" --backend "$backend" --shards 2 || exit 1
   # wrk: HTTP/1.1 keep-alive, 20 connections for one second, on / and /json.
   for path in / /json; do
     wrk -t1 -c20 -d1s "http://$addr$path" >"$out"
