@@ -8,6 +8,7 @@
 
 #include "coring/coring.hpp"
 #include "common/app_setup.hpp"
+#include "common/listen_everywhere.hpp"
 #include "threaded_echo.hpp"
 
 using namespace coring;
@@ -55,28 +56,9 @@ Task<int> run(Runtime& rt, std::string text) {
     std::fprintf(stderr, "coring-echo: bad address %s\n", text.c_str());
     co_return 1;
   }
-  // Shard 0 binds first, so that port 0 becomes one real port that every other shard shares.
-  auto first = listen_here(*addr);
-  if (!first) {
-    std::fprintf(stderr, "coring-echo: cannot listen on %s: %s\n", text.c_str(), first.error().message().c_str());
-    co_return 1;
-  }
-  // A named lambda: GCC 12 destroys a temporary with a non-trivial capture
-  // twice when it sits in a co_await expression.
-  SocketAddress bound = *first;
-  auto bind_here = [bound](unsigned shard) -> Result<SocketAddress> {
-    if (shard == 0) return bound;
-    return listen_here(bound);
-  };
-  auto results = co_await on_all_shards(bind_here);
-  for (unsigned i = 0; i < results.size(); ++i) {
-    if (!results[i]) {
-      std::fprintf(stderr, "coring-echo: cannot listen on %s (shard %u): %s\n", bound.to_string().c_str(), i,
-                   results[i].error().message().c_str());
-      co_return 1;
-    }
-  }
-  std::fprintf(stderr, "coring-echo: listening on %s with %u shard%s\n", bound.to_string().c_str(), rt.shards(),
+  auto bound = co_await apps::listen_on_every_shard("coring-echo", *addr, listen_here);
+  if (!bound) co_return 1;
+  std::fprintf(stderr, "coring-echo: listening on %s with %u shard%s\n", bound->to_string().c_str(), rt.shards(),
                rt.shards() == 1 ? "" : "s");
   auto sig = co_await wait_for_signal(SIGINT, SIGTERM, SIGUSR1);
   while (sig && *sig == SIGUSR1) {  // SIGUSR1: print the statistics and go on

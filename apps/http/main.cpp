@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "common/app_setup.hpp"
+#include "common/listen_everywhere.hpp"
 #include "coring/coring.hpp"
 #include "coring/http/http.hpp"
 #include "routes.hpp"
@@ -25,45 +26,30 @@ struct Config {
 /// One server per shard; each slot is written once, by its own shard, at start-up.
 using ShardServers = std::vector<std::optional<http::Server>>;
 
-/// Starts the calling shard's server: its own SO_REUSEPORT listener on `port`
+/// Starts the calling shard's server: its own SO_REUSEPORT listener on `addr`
 /// and its own copy of the routes. Returns the address it listens on.
-Result<SocketAddress> start_shard(const Config& cfg, uint16_t port, const http::Router& routes, ShardServers& servers,
-                                  apps::ShardMetrics& metrics) {
-  auto l = Listener::bind(cfg.host + ":" + std::to_string(port), ListenOptions{.reuse_port = true});
+Result<SocketAddress> start_shard(const Config& cfg, const SocketAddress& addr, const http::Router& routes,
+                                  ShardServers& servers, apps::ShardMetrics& metrics) {
+  auto l = Listener::bind(addr, ListenOptions{.reuse_port = true});
   if (!l) return l.error();
-  const SocketAddress addr = l->local_address();
+  const SocketAddress bound = l->local_address();
   auto& server = servers[this_shard()].emplace(routes, cfg.server);
   metrics.attach(this_shard(), &server.stats());
   spawn(server.serve(std::move(*l)));
-  return addr;
+  return bound;
 }
 
 Task<int> run(Runtime& rt, const Config& cfg, const http::Router& routes, ShardServers& servers,
               apps::ShardMetrics& metrics) {
-  // Shard 0 (this task) binds first, so that --port 0 gives every shard the same port.
-  auto first = start_shard(cfg, cfg.port, routes, servers, metrics);
-  if (!first) {
-    std::fprintf(stderr, "coring-http: cannot listen on %s:%u: %s\n", cfg.host.c_str(), cfg.port,
-                 first.error().message().c_str());
+  auto addr = SocketAddress::parse(cfg.host + ":" + std::to_string(cfg.port));
+  if (!addr) {
+    std::fprintf(stderr, "coring-http: bad address %s:%u\n", cfg.host.c_str(), cfg.port);
     co_return 1;
   }
-  const uint16_t port = first->port();
-  // A named lambda: GCC 12 destroys a temporary with captures twice inside a co_await expression.
-  auto bind_here = [&cfg, &routes, &servers, &metrics, port](unsigned shard) -> Result<void> {
-    if (shard == 0) return {};
-    auto a = start_shard(cfg, port, routes, servers, metrics);
-    if (!a) return a.error();
-    return {};
-  };
-  auto bound = co_await on_all_shards(bind_here);
-  for (unsigned i = 0; i < bound.size(); ++i) {
-    if (!bound[i]) {
-      std::fprintf(stderr, "coring-http: cannot listen on port %u (shard %u): %s\n", port, i,
-                   bound[i].error().message().c_str());
-      co_return 1;
-    }
-  }
-  std::fprintf(stderr, "coring-http: listening on %s\n", first->to_string().c_str());
+  auto start = [&](const SocketAddress& a) { return start_shard(cfg, a, routes, servers, metrics); };
+  auto bound = co_await apps::listen_on_every_shard("coring-http", *addr, start);
+  if (!bound) co_return 1;
+  std::fprintf(stderr, "coring-http: listening on %s\n", bound->to_string().c_str());
   std::fprintf(stderr, "coring-http: %u shard%s, %s backend\n", rt.shards(), rt.shards() == 1 ? "" : "s",
                std::string(rt.backend_name()).c_str());
   auto sig = co_await wait_for_signal(SIGINT, SIGTERM);
