@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""plot.py: SVG plots (gnuplot) of bench/run.sh's medians: throughput, p99, context switches, RSS per idle connection, latency CDF."""
+"""plot.py: SVG plots (gnuplot) of bench/run.sh's medians: throughput, p99, CPU time and context switches per request, RSS per idle connection, latency CDF."""
 import csv
 import math
 import re
@@ -78,6 +78,9 @@ def main(results):
     http = [r for r in med if r["kind"] == "http"]
     plot(results / "http-throughput.svg", "HTTP plaintext (wrk, keep-alive), median", "connections", "requests/s",
          series(http, lambda r: f"{r['system']} pipeline {r['pipeline']}", "connections", "rps"), extra="set yrange [0:*]")
+    plot(results / "http-cpu-per-req.svg", "server CPU time per HTTP request (wrk, keep-alive), median", "connections",
+         "CPU us per request", series(http, lambda r: f"{r['system']} pipeline {r['pipeline']}", "connections",
+                                      "cpu_us_per_req"), extra="set yrange [0:*]")
     idle = rows_of(results / "idle-medians.csv")
     plot(results / "idle-rss-per-conn.svg", "server RSS per idle connection (VmRSS growth / connections)",
          "connections held", "bytes per connection", series(idle, lambda r: r["system"], "connections", "rss_b_per_conn"),
