@@ -35,6 +35,15 @@ Task<bool> send_batch(Stream& s, std::string& out, milliseconds timeout, ServerS
   co_return true;
 }
 
+/// Runs a plain handler; an exception escaping it becomes a 500, as for a coroutine handler.
+Response call_sync(const SyncHandler& h, Request& req) {
+  try {
+    return h(req);
+  } catch (...) {
+    return Response::plain(500);
+  }
+}
+
 Task<> discard_input(Stream& s) {
   std::size_t total = 0;
   for (;;) {
@@ -112,14 +121,14 @@ Task<> run_connection(ConnectionSlot slot, Stream s) {
         Request req{head, {}, {}, body_view.empty() ? std::string_view(body_store) : body_view, &stats};
         split_target(head.target, req.path, req.query);
         Router::Match m = st->router.match(head.method, req.path);
-        Response resp;
+        Response resp = m.sync ? call_sync(*m.sync, req) : Response();  // no frame for a plain handler
         if (m.handler) {
           try {
             resp = co_await (*m.handler)(req);
           } catch (...) {
             resp = Response::plain(500);
           }
-        } else {
+        } else if (!m.sync) {
           resp = Response::plain(m.status);
           if (!m.allow.empty()) resp.add_header("Allow", m.allow);
         }
