@@ -23,10 +23,10 @@ std::int64_t mono_ns() noexcept {
 }
 
 /// Sends the queued responses in one send_all; false if the connection is gone or the send timed out.
-Task<bool> send_batch(Stream& s, std::string& out, milliseconds timeout, ServerStats& stats) {
+Task<bool> send_batch(Stream& s, OutBuffer& out, milliseconds timeout, ServerStats& stats) {
   if (out.empty()) co_return true;
   ++stats.response_batches;
-  auto r = co_await with_timeout(s.send_all(std::string_view(out)), timeout);
+  auto r = co_await with_timeout(s.send_all(out.view()), timeout);
   out.clear();
   if (!r) {
     if (r.error() == errc::timed_out) ++stats.send_timeouts;
@@ -85,7 +85,7 @@ Task<> run_connection(ConnectionSlot slot, Stream s) {
   const auto ms_ns = [](milliseconds d) { return static_cast<std::int64_t>(d.count()) * 1'000'000; };
 
   Parser parser(o.limits);
-  std::string out;            // responses of the current batch
+  OutBuffer out;              // responses of the current batch
   std::string body_store;     // a body that arrived in more than one piece
   std::string_view body_view; // a body that so far arrived in one piece (points into buf)
   RecvBuffer buf;             // the buffer being parsed; the only one held
@@ -136,7 +136,7 @@ Task<> run_connection(ConnectionSlot slot, Stream s) {
         const bool last = o.max_requests_per_connection && served >= o.max_requests_per_connection;
         // A graceful stop (Runtime::shutdown) lets the request in hand finish, then closes.
         const bool keep = head.keep_alive && !resp.close && !last && !stop_requested();
-        write_response(out, resp, WriteContext{head.minor_version, keep, head.method == "HEAD", o.server_name});
+        write_response(out, st->heads, resp, WriteContext{head.minor_version, keep, head.method == "HEAD"});
         stats.record(resp.status, static_cast<std::uint64_t>(mono_ns() - head_at));
         body_store.clear();
         body_view = {};
@@ -157,7 +157,7 @@ Task<> run_connection(ConnectionSlot slot, Stream s) {
         ++stats.parse_errors;
         const Error& e = parser.error();
         Response resp = Response::plain(e.status);
-        write_response(out, resp, WriteContext{1, false, false, o.server_name});
+        write_response(out, st->heads, resp, WriteContext{1, false, false});
         stats.record(e.status, 0);
         const bool sent = co_await send_batch(s, out, o.send_timeout, stats);
         if (sent) co_await linger_close(s, o.linger_timeout);
@@ -178,7 +178,7 @@ Task<> run_connection(ConnectionSlot slot, Stream s) {
     }
     if (!out.empty()) {  // send_batch() inlined on this hot path, with no coroutine frame at all
       ++stats.response_batches;
-      auto sent = co_await op_deadline(s.send_all(std::string_view(out)), o.send_timeout);
+      auto sent = co_await op_deadline(s.send_all(out.view()), o.send_timeout);
       out.clear();
       if (!sent) {
         if (sent.error() == errc::timed_out) ++stats.send_timeouts;
@@ -208,7 +208,7 @@ Task<> run_connection(ConnectionSlot slot, Stream s) {
         co_return;
       }
       ++(parser.in_body() ? stats.body_timeouts : stats.header_timeouts);
-      write_response(out, Response::plain(408), WriteContext{1, false, false, o.server_name});
+      write_response(out, st->heads, Response::plain(408), WriteContext{1, false, false});
       stats.record(408, 0);
       const bool sent_408 = co_await send_batch(s, out, o.send_timeout, stats);
       if (sent_408) co_await linger_close(s, o.linger_timeout);
