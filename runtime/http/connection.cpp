@@ -95,13 +95,16 @@ Task<> run_connection(ConnectionSlot slot, Stream s) {
   std::int64_t header_deadline = mono_ns() + ms_ns(o.header_timeout);
   std::int64_t body_deadline = 0;
   std::int64_t head_at = 0;
+  // When the last response was written, until the next wait: a head parsed meanwhile (from the
+  // same buffer, well under a microsecond later) takes it as its start, saving a clock read.
+  std::int64_t done_at = 0;
 
   for (;;) {
     const Step step = parser.feed(in);
     in.remove_prefix(step.consumed);
     switch (step.event) {
       case Event::head:
-        head_at = mono_ns();
+        head_at = done_at != 0 ? done_at : mono_ns();
         if (parser.head().has_body()) {
           body_deadline = head_at + ms_ns(o.body_timeout);
           continue_due = parser.head().expect_continue;
@@ -137,7 +140,8 @@ Task<> run_connection(ConnectionSlot slot, Stream s) {
         // A graceful stop (Runtime::shutdown) lets the request in hand finish, then closes.
         const bool keep = head.keep_alive && !resp.close && !last && !stop_requested();
         write_response(out, st->heads, resp, WriteContext{head.minor_version, keep, head.method == "HEAD"});
-        stats.record(resp.status, static_cast<std::uint64_t>(mono_ns() - head_at));
+        done_at = mono_ns();
+        stats.record(resp.status, static_cast<std::uint64_t>(done_at - head_at));
         body_store.clear();
         body_view = {};
         continue_due = false;
@@ -186,6 +190,7 @@ Task<> run_connection(ConnectionSlot slot, Stream s) {
       }
     }
     parser.detach();  // nothing may point into buf from here on
+    done_at = 0;
     buf.reset();
     in = {};
 

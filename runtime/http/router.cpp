@@ -23,6 +23,15 @@ Router& Router::add(std::string_view method, std::string path, Handler h, SyncHa
 }
 
 namespace {
+/// Equal strings; short ones (methods, most paths) compared inline.
+bool same(std::string_view a, std::string_view b) noexcept {
+  if (a.size() != b.size()) return false;
+  if (a.size() > 16) return a == b;
+  for (std::size_t i = 0; i < a.size(); ++i)
+    if (a[i] != b[i]) return false;
+  return true;
+}
+
 template <class M, class E>
 void set_handler(M& m, const E& e) noexcept {
   if (e.sync) m.sync = &e.sync;
@@ -35,9 +44,9 @@ Router::Match Router::match(std::string_view method, std::string_view path) cons
   const Entry* head_fallback = nullptr;
   bool path_known = false;
   for (const Entry& e : routes_) {
-    const bool hit = e.prefix ? path.substr(0, e.path.size()) == e.path : path == e.path;
+    const bool hit = e.prefix ? path.substr(0, e.path.size()) == e.path : same(path, e.path);
     if (!hit) continue;
-    if (e.method == method) {
+    if (same(e.method, method)) {
       set_handler(m, e);
       return m;
     }
