@@ -86,6 +86,8 @@ Task<> run_connection(ConnectionSlot slot, Stream s) {
 
   Parser parser(o.limits);
   OutBuffer out;              // responses of the current batch
+  DeadlineTimer recv_timer;   // the deadlines of receives (idle, head, body) and of sends: they
+  DeadlineTimer send_timer;   // stay queued between waits (see op_deadline.hpp)
   std::string body_store;     // a body that arrived in more than one piece
   std::string_view body_view; // a body that so far arrived in one piece (points into buf)
   RecvBuffer buf;             // the buffer being parsed; the only one held
@@ -182,7 +184,7 @@ Task<> run_connection(ConnectionSlot slot, Stream s) {
     }
     if (!out.empty()) {  // send_batch() inlined on this hot path, with no coroutine frame at all
       ++stats.response_batches;
-      auto sent = co_await op_deadline(s.send_all(out.view()), o.send_timeout);
+      auto sent = co_await op_deadline(s.send_all(out.view()), send_timer, o.send_timeout);
       out.clear();
       if (!sent) {
         if (sent.error() == errc::timed_out) ++stats.send_timeouts;
@@ -198,13 +200,13 @@ Task<> run_connection(ConnectionSlot slot, Stream s) {
     const bool idle = parser.at_message_start();
     Result<RecvBuffer> r = errc::operation_canceled;
     if (idle && served > 0) {  // keep-alive
-      r = co_await op_deadline(s.recv(), o.idle_timeout, /*stop=*/true);
+      r = co_await op_deadline(s.recv(), recv_timer, o.idle_timeout, /*stop=*/true);
     } else {
       const std::int64_t now = mono_ns();
       if (!idle && !parser.in_body() && header_deadline == 0) header_deadline = now + ms_ns(o.header_timeout);
       const std::int64_t deadline = parser.in_body() ? body_deadline : header_deadline;
       const std::chrono::nanoseconds wait(deadline > now ? deadline - now : 0);
-      r = co_await op_deadline(s.recv(), wait, /*stop=*/idle);  // idle: the first request, nothing arrived yet
+      r = co_await op_deadline(s.recv(), recv_timer, wait, /*stop=*/idle);  // idle: the first request, nothing arrived yet
     }
     if (!r) {
       if (r.error() != errc::timed_out) co_return;  // reset, or the runtime is stopping
