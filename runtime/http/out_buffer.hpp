@@ -1,4 +1,4 @@
-// OutBuffer: a connection's queued response bytes; grows by doubling, keeps its capacity, never zero-fills.
+// OutBuffer: a connection's queued response bytes; grows by doubling, keeps its capacity and some slack, never zero-fills.
 #pragma once
 
 #include <cstddef>
@@ -10,9 +10,13 @@ namespace coring::http::detail {
 
 class OutBuffer {
  public:
+  /// Bytes past the end that extend() always leaves writable, so that a short piece may be
+  /// stored with one fixed-size copy of up to this many bytes (the excess is overwritten later).
+  static constexpr std::size_t kSlack = 8;
+
   /// Makes room for `n` more bytes at the end and returns where they go (the caller fills all of them).
   char* extend(std::size_t n) {
-    if (cap_ - size_ < n) grow(size_ + n);
+    if (cap_ - size_ < n + kSlack) grow(size_ + n + kSlack);
     char* at = data_.get() + size_;
     size_ += n;
     return at;

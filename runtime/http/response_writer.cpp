@@ -15,19 +15,24 @@ char* put(char* p, std::string_view s) noexcept {
   return p + s.size();
 }
 
-/// Equal bytes, compared a word at a time (content types are short; no library call).
+std::uint64_t word(const char* p) noexcept {
+  std::uint64_t x;
+  std::memcpy(&x, p, 8);
+  return x;
+}
+
+/// Equal bytes, compared a word at a time, the last word overlapping (content types are short; no library call).
 bool same(std::string_view a, std::string_view b) noexcept {
-  if (a.size() != b.size()) return false;
-  std::size_t i = 0;
-  for (; i + 8 <= a.size(); i += 8) {
-    std::uint64_t x, y;
-    std::memcpy(&x, a.data() + i, 8);
-    std::memcpy(&y, b.data() + i, 8);
-    if (x != y) return false;
+  const std::size_t n = a.size();
+  if (n != b.size()) return false;
+  if (n < 8) {
+    for (std::size_t i = 0; i < n; ++i)
+      if (a[i] != b[i]) return false;
+    return true;
   }
-  for (; i < a.size(); ++i)
-    if (a[i] != b[i]) return false;
-  return true;
+  for (std::size_t i = 0; i + 8 < n; i += 8)
+    if (word(a.data() + i) != word(b.data() + i)) return false;
+  return word(a.data() + n - 8) == word(b.data() + n - 8);
 }
 
 }  // namespace
@@ -82,14 +87,19 @@ void write_response(OutBuffer& out, HeadCache& cache, const Response& r, const W
   const std::size_t length =
       no_body_status ? 0 : ctx.head && r.head_length >= 0 ? static_cast<std::size_t>(r.head_length) : r.body.size();
   const std::string_view head = cache.get(status, length != 0, r.content_type, !no_body_status);
-  const std::string_view digits = no_body_status ? ""sv : cache.digits(length);
+  const std::string_view digits = no_body_status ? std::string_view() : cache.digits(length);
   const std::string_view connection = !ctx.keep_alive        ? "\r\nConnection: close"sv
                                       : ctx.minor_version == 0 ? "\r\nConnection: keep-alive"sv
                                                                : ""sv;
   const std::string_view body = !ctx.head && !no_body_status ? std::string_view(r.body) : ""sv;
   char* p = out.extend(head.size() + digits.size() + connection.size() + 2 + r.headers.size() + 2 + body.size());
   p = put(p, head);
-  for (char d : digits) *p++ = d;  // a few bytes: no library call
+  if (digits.size() <= 8) {  // one fixed-size store (the cache's digit buffer and the slack make room)
+    if (!digits.empty()) std::memcpy(p, digits.data(), 8);
+    p += digits.size();
+  } else {
+    p = put(p, digits);
+  }
   p = put(p, connection);
   *p++ = '\r';
   *p++ = '\n';

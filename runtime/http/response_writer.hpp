@@ -20,6 +20,7 @@ class HeadCache {
   /// `type`: the Content-Type field's value, used when `with_type`.
   std::string_view get(int status, bool with_type, std::string_view type, bool with_length);
   /// The decimal digits of `v` (those of the last length are kept: a route's answers often share it).
+  /// The view's first 8 bytes may always be read, even when it is shorter.
   std::string_view digits(std::size_t v) noexcept;
 
  private:
