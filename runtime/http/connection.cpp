@@ -156,7 +156,7 @@ Task<> run_connection(ConnectionSlot slot, Stream s) {
           const bool sent = co_await send_batch(s, out, o.send_timeout, stats);
           if (!sent) co_return;
         }
-        header_deadline = 0;  // the next head's clock starts when we first wait for it (or from its first byte)
+        header_deadline = 0;  // the next head's clock starts when we first wait for the rest of it
         continue;
       }
       case Event::error: {
@@ -222,7 +222,6 @@ Task<> run_connection(ConnectionSlot slot, Stream s) {
       co_return;
     }
     if (r->empty()) co_return;  // the client closed
-    if (idle && served > 0) header_deadline = mono_ns() + ms_ns(o.header_timeout);
     buf = std::move(*r);
     in = buf.view();
   }

@@ -72,6 +72,7 @@ void Parser::detach() noexcept {
     reset();
     return;
   }
+  if (state_ == s_start && !started_) return;  // nothing of a request yet
   // The views to move; the open token's partial bytes (if it spilled) sit at the end of scratch
   // and must stay contiguous with what the next feed() appends, so they move behind the copies.
   std::string_view* views[4 + 2 * 1024];
