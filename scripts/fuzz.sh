@@ -10,7 +10,7 @@ CXX=${CXX:-clang++-14}
 out=build/fuzz
 mkdir -p "$out/corpus"
 "$CXX" -std=c++20 -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
-  -Iinclude -I. runtime/http/parser.cpp runtime/http/parser_fields.cpp fuzz/http_parser_fuzz.cpp \
+  -Iinclude -I. runtime/http/parser.cpp runtime/http/parser_fields.cpp runtime/http/parser_fast.cpp fuzz/http_parser_fuzz.cpp \
   -o "$out/http_parser_fuzz"
 # Replay the inputs that once failed, then fuzz. The committed seeds are read; new inputs are written to the build directory only.
 "$out/http_parser_fuzz" fuzz/regressions/*

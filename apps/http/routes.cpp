@@ -8,9 +8,9 @@ using http::Response;
 
 http::Router make_routes(std::shared_ptr<StaticFiles> files, std::shared_ptr<const ShardMetrics> metrics) {
   http::Router r;
-  r.get("/", [](Request&) -> Task<Response> { co_return Response::text("Hello, World!"); });
-  r.get("/json", [](Request&) -> Task<Response> { co_return Response::json(R"({"message":"Hello, World!"})"); });
-  r.get("/healthz", [](Request&) -> Task<Response> { co_return Response::text("ok\n"); });
+  r.get("/", [](Request&) { return Response::text("Hello, World!"); });  // plain handlers: no coroutine frame
+  r.get("/json", [](Request&) { return Response::json(R"({"message":"Hello, World!"})"); });
+  r.get("/healthz", [](Request&) { return Response::text("ok\n"); });
   r.get("/metrics", [metrics](Request& req) -> Task<Response> {
     Response resp;
     resp.content_type = "text/plain; version=0.0.4; charset=utf-8";

@@ -72,6 +72,7 @@ void Parser::detach() noexcept {
     reset();
     return;
   }
+  if (state_ == s_start && !started_) return;  // nothing of a request yet
   // The views to move; the open token's partial bytes (if it spilled) sit at the end of scratch
   // and must stay contiguous with what the next feed() appends, so they move behind the copies.
   std::string_view* views[4 + 2 * 1024];
@@ -121,6 +122,9 @@ Step Parser::feed(std::string_view in) noexcept {
     reset();
     limits_ = keep;
   }
+  if (state_ == s_start && !started_ && !in.empty()) {  // a whole head in one buffer: the common case
+    if (const std::size_t used = Impl::fast_head(*this, in.data(), in.size())) return {Event::head, used, {}};
+  }
   if (state_ == s_head_done) {
     if (!head_.has_body()) {
       state_ = s_done;
@@ -140,7 +144,11 @@ Step Parser::feed(std::string_view in) noexcept {
     state_ = s_done;
     return {Event::done, 0, {}};
   }
+  return scan(in);
+}
 
+// Kept out of line: the common steps above return without paying for this one's stack frame.
+[[gnu::noinline]] Step Parser::scan(std::string_view in) noexcept {
   const char* p = in.data();
   const std::size_t n = in.size();
   std::size_t i = 0;

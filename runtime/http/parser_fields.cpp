@@ -12,42 +12,72 @@ std::string_view RequestHead::header(std::string_view name) const noexcept {
   return {};
 }
 
+namespace {
+/// Equality of a field name (tchars only) with a lowercase name of letters and '-': for a
+/// tchar, c | 0x20 is a lowercase letter or '-' only if c is that letter in either case or '-'.
+bool name_is(std::string_view name, std::string_view lower) noexcept {
+  if (name.size() != lower.size()) return false;
+  for (std::size_t i = 0; i < name.size(); ++i)
+    if ((name[i] | 0x20) != lower[i]) return false;
+  return true;
+}
+}  // namespace
+
 int Parser::Impl::on_field(Parser& p, std::string_view name, std::string_view value, std::string_view& reason) noexcept {
-  if (iequals(name, "content-length")) {
-    // RFC 9112 §6.3: duplicated or list-valued lengths are rejected outright (no "5, 5" merging).
-    if (p.saw_cl_) return reason = "duplicate Content-Length", 400;
-    p.saw_cl_ = true;
-    if (value.empty()) return reason = "empty Content-Length", 400;
-    std::uint64_t n = 0;
-    for (char c : value) {
-      if (c < '0' || c > '9') return reason = "invalid Content-Length", 400;
-      unsigned d = static_cast<unsigned>(c - '0');
-      n = n > (UINT64_MAX - d) / 10 ? UINT64_MAX : n * 10 + d;  // saturates: over max_body anyway
-    }
-    p.head_.content_length = n;
-  } else if (iequals(name, "transfer-encoding")) {
-    p.saw_te_ = true;
-    bool bad = false;
-    detail::for_each_list_element(value, [&](std::string_view coding) {
-      if (iequals(coding, "chunked")) {
-        if (p.head_.chunked) bad = true;  // chunked applied twice
-        p.head_.chunked = true;
-      } else {
-        p.te_other_ = true;  // gzip, deflate, chunked;ext, chunked followed by anything...
+  // Only five names matter here; their lengths differ, so the length picks the one to compare.
+  switch (name.size()) {
+    case 14:
+      if (name_is(name, "content-length")) {
+        // RFC 9112 §6.3: duplicated or list-valued lengths are rejected outright (no "5, 5" merging).
+        if (p.saw_cl_) return reason = "duplicate Content-Length", 400;
+        p.saw_cl_ = true;
+        if (value.empty()) return reason = "empty Content-Length", 400;
+        std::uint64_t n = 0;
+        for (char c : value) {
+          if (c < '0' || c > '9') return reason = "invalid Content-Length", 400;
+          unsigned d = static_cast<unsigned>(c - '0');
+          n = n > (UINT64_MAX - d) / 10 ? UINT64_MAX : n * 10 + d;  // saturates: over max_body anyway
+        }
+        p.head_.content_length = n;
       }
-    });
-    if (bad) return reason = "chunked applied more than once", 400;
-  } else if (iequals(name, "connection")) {
-    detail::for_each_list_element(value, [&](std::string_view opt) {
-      if (iequals(opt, "close")) p.conn_close_ = true;
-      else if (iequals(opt, "keep-alive")) p.conn_keep_alive_ = true;
-    });
-  } else if (iequals(name, "expect")) {
-    if (iequals(value, "100-continue")) p.head_.expect_continue = true;
-    else p.expect_other_ = true;
-  } else if (iequals(name, "host")) {
-    if (p.saw_host_) return reason = "duplicate Host", 400;
-    p.saw_host_ = true;
+      break;
+    case 17:
+      if (name_is(name, "transfer-encoding")) {
+        p.saw_te_ = true;
+        bool bad = false;
+        detail::for_each_list_element(value, [&](std::string_view coding) {
+          if (iequals(coding, "chunked")) {
+            if (p.head_.chunked) bad = true;  // chunked applied twice
+            p.head_.chunked = true;
+          } else {
+            p.te_other_ = true;  // gzip, deflate, chunked;ext, chunked followed by anything...
+          }
+        });
+        if (bad) return reason = "chunked applied more than once", 400;
+      }
+      break;
+    case 10:
+      if (name_is(name, "connection")) {
+        detail::for_each_list_element(value, [&](std::string_view opt) {
+          if (iequals(opt, "close")) p.conn_close_ = true;
+          else if (iequals(opt, "keep-alive")) p.conn_keep_alive_ = true;
+        });
+      }
+      break;
+    case 6:
+      if (name_is(name, "expect")) {
+        if (iequals(value, "100-continue")) p.head_.expect_continue = true;
+        else p.expect_other_ = true;
+      }
+      break;
+    case 4:
+      if (name_is(name, "host")) {
+        if (p.saw_host_) return reason = "duplicate Host", 400;
+        p.saw_host_ = true;
+      }
+      break;
+    default:
+      break;
   }
   return 0;
 }
@@ -73,9 +103,8 @@ int Parser::Impl::on_head_end(Parser& p, std::string_view& reason) noexcept {
 
 int Parser::Impl::check_target(const Parser& p, std::string_view& reason) noexcept {
   std::string_view t = p.head_.target;
-  const bool options = p.head_.method == "OPTIONS";
   if (t.front() == '/') return 0;  // origin-form
-  if (t == "*") return options ? 0 : (reason = "asterisk-form outside OPTIONS", 400);
+  if (t == "*") return p.head_.method == "OPTIONS" ? 0 : (reason = "asterisk-form outside OPTIONS", 400);
   if (p.head_.method == "CONNECT") return 0;  // authority-form; the server decides whether it serves CONNECT
   // absolute-form: scheme ":" ...
   std::size_t i = 0;

@@ -24,6 +24,11 @@ enum State : std::uint8_t {
 inline constexpr std::size_t kMaxChunkLine = 4096;
 
 struct Parser::Impl {
+  /// At the start of a message: parses a complete head that lies whole in [s, s + n) and
+  /// returns the bytes it took (the parser is then in s_head_done, exactly as the state
+  /// machine would leave it), or returns 0 having changed nothing (parser_fast.cpp).
+  static std::size_t fast_head(Parser& p, const char* s, std::size_t n) noexcept;
+  static std::size_t bail(Parser& p) noexcept;  // undoes a fast_head attempt; returns 0
   /// Applies the framing and connection rules of one header field; 0 or an error status.
   static int on_field(Parser& p, std::string_view name, std::string_view value, std::string_view& reason) noexcept;
   /// Checks the complete head (Host, CL vs TE, limits); 0 or an error status.

@@ -1,6 +1,7 @@
-// Response serialisation: the head's pieces are measured, the buffer grown once, and each piece copied in; no allocation once it has grown.
+// Response serialisation: the server's cached head, then the length, the fields and the body, copied in one go.
 #include "runtime/http/response_writer.hpp"
 
+#include <cstdint>
 #include <cstring>
 
 #include "coring/http/date.hpp"
@@ -9,97 +10,105 @@ namespace coring::http::detail {
 
 namespace {
 
-/// Decimal digits of `v` into the end of `buf[24]`; returns the view.
-std::string_view format_number(std::size_t v, char (&buf)[24]) noexcept {
-  char* end = buf + sizeof buf;
-  char* p = end;
-  do {
-    *--p = static_cast<char>('0' + v % 10);
-    v /= 10;
-  } while (v != 0);
-  return {p, static_cast<std::size_t>(end - p)};
+char* put(char* p, std::string_view s) noexcept {
+  if (!s.empty()) std::memcpy(p, s.data(), s.size());
+  return p + s.size();
 }
 
-/// Pieces of one response, copied into the output in one go (left uninitialised: filled by add()).
-struct Pieces {
-  const char* data[16];
-  std::size_t size[16];
-  std::size_t n = 0, total = 0;
-  void add(std::string_view s) noexcept {
-    data[n] = s.data();
-    size[n++] = s.size();
-    total += s.size();
-  }
-  void copy_to(std::string& out) const {
-    const std::size_t at = out.size();
-    out.resize(at + total);
-    char* p = out.data() + at;
-    for (std::size_t i = 0; i < n; ++i) {
-      std::memcpy(p, data[i], size[i]);
-      p += size[i];
-    }
-  }
-};
+std::uint64_t word(const char* p) noexcept {
+  std::uint64_t x;
+  std::memcpy(&x, p, 8);
+  return x;
+}
 
-/// "HTTP/1.1 <status> <reason>\r\nServer: <name>\r\nDate: <now>" for the last status and
-/// server name seen on this thread; rebuilt when either changes or the second turns.
-std::string_view status_server_date(int status, std::string_view server_name) {
-  thread_local std::string cached;
-  thread_local int cached_status = 0;
-  thread_local const char* cached_date = nullptr;
-  thread_local std::string cached_name;
-  const std::string_view date = http_date_now();  // the same buffer every second, new contents
-  thread_local char cached_date_text[32];
-  if (status != cached_status || server_name != cached_name ||
-      date.data() != cached_date || std::memcmp(cached_date_text, date.data(), date.size()) != 0) {
-    cached.assign("HTTP/1.1 ");
-    cached.push_back(static_cast<char>('0' + status / 100));
-    cached.push_back(static_cast<char>('0' + status / 10 % 10));
-    cached.push_back(static_cast<char>('0' + status % 10));
-    cached.push_back(' ');
-    cached.append(reason_phrase(status));
-    if (!server_name.empty()) cached.append("\r\nServer: ").append(server_name);
-    cached.append("\r\nDate: ").append(date);
-    cached_status = status;
-    cached_name = server_name;
-    cached_date = date.data();
-    std::memcpy(cached_date_text, date.data(), date.size() < sizeof cached_date_text ? date.size() : sizeof cached_date_text);
+/// Equal bytes, compared a word at a time, the last word overlapping (content types are short; no library call).
+bool same(std::string_view a, std::string_view b) noexcept {
+  const std::size_t n = a.size();
+  if (n != b.size()) return false;
+  if (n < 8) {
+    for (std::size_t i = 0; i < n; ++i)
+      if (a[i] != b[i]) return false;
+    return true;
   }
-  return cached;
+  for (std::size_t i = 0; i + 8 < n; i += 8)
+    if (word(a.data() + i) != word(b.data() + i)) return false;
+  return word(a.data() + n - 8) == word(b.data() + n - 8);
 }
 
 }  // namespace
 
-void write_response(std::string& out, const Response& r, const WriteContext& ctx) {
+std::string_view HeadCache::digits(std::size_t v) noexcept {
+  if (v != number_) {
+    number_ = v;
+    char* end = number_text_ + sizeof number_text_;
+    char* p = end;
+    do {
+      *--p = static_cast<char>('0' + v % 10);
+      v /= 10;
+    } while (v != 0);
+    number_size_ = static_cast<std::size_t>(end - p);
+    std::memmove(number_text_, p, number_size_);
+  }
+  return {number_text_, number_size_};
+}
+
+std::string_view HeadCache::get(int status, bool with_type, std::string_view type, bool with_length) {
+  timespec ts{};
+  ::clock_gettime(CLOCK_REALTIME_COARSE, &ts);
+  if (status != status_ || with_type != typed_ || with_length != length_ || ts.tv_sec != second_ ||
+      (with_type && !same(type, content_type_)))
+    rebuild(status, with_type, type, with_length, ts.tv_sec);
+  return text_;
+}
+
+void HeadCache::rebuild(int status, bool with_type, std::string_view type, bool with_length, std::time_t now) {
+  char date[32];
+  text_.assign("HTTP/1.1 ");
+  text_.push_back(static_cast<char>('0' + status / 100));
+  text_.push_back(static_cast<char>('0' + status / 10 % 10));
+  text_.push_back(static_cast<char>('0' + status % 10));
+  text_.push_back(' ');
+  text_.append(reason_phrase(status));
+  if (!server_name_.empty()) text_.append("\r\nServer: ").append(server_name_);
+  text_.append("\r\nDate: ").append(format_http_date(now, date));
+  if (with_type) text_.append("\r\nContent-Type: ").append(type);
+  if (with_length) text_.append("\r\nContent-Length: ");
+  status_ = status;
+  typed_ = with_type;
+  length_ = with_length;
+  second_ = now;
+  content_type_.assign(with_type ? type : std::string_view());
+}
+
+void write_response(OutBuffer& out, HeadCache& cache, const Response& r, const WriteContext& ctx) {
   using namespace std::string_view_literals;
   const bool no_body_status = r.status == 204 || r.status == 304 || (r.status >= 100 && r.status < 200);
   const int status = r.status >= 100 && r.status <= 999 ? r.status : 500;
-  char length_buf[24];
-  Pieces p;
-  p.add(status_server_date(status, ctx.server_name));
-  if (!no_body_status) {
-    const std::size_t length =
-        ctx.head && r.head_length >= 0 ? static_cast<std::size_t>(r.head_length) : r.body.size();
-    if (length != 0) {
-      p.add("\r\nContent-Type: "sv);
-      p.add(r.content_type);
-    }
-    p.add("\r\nContent-Length: "sv);
-    p.add(format_number(length, length_buf));
-  }
-  if (!ctx.keep_alive) p.add("\r\nConnection: close"sv);
-  else if (ctx.minor_version == 0) p.add("\r\nConnection: keep-alive"sv);
-  if (r.headers.empty()) {
-    p.add("\r\n\r\n"sv);
+  const std::size_t length =
+      no_body_status ? 0 : ctx.head && r.head_length >= 0 ? static_cast<std::size_t>(r.head_length) : r.body.size();
+  const std::string_view head = cache.get(status, length != 0, r.content_type, !no_body_status);
+  const std::string_view digits = no_body_status ? std::string_view() : cache.digits(length);
+  const std::string_view connection = !ctx.keep_alive        ? "\r\nConnection: close"sv
+                                      : ctx.minor_version == 0 ? "\r\nConnection: keep-alive"sv
+                                                               : ""sv;
+  const std::string_view body = !ctx.head && !no_body_status ? std::string_view(r.body) : ""sv;
+  char* p = out.extend(head.size() + digits.size() + connection.size() + 2 + r.headers.size() + 2 + body.size());
+  p = put(p, head);
+  if (digits.size() <= 8) {  // one fixed-size store (the cache's digit buffer and the slack make room)
+    if (!digits.empty()) std::memcpy(p, digits.data(), 8);
+    p += digits.size();
   } else {
-    p.add("\r\n"sv);
-    p.add(r.headers);  // each field ends with CRLF
-    p.add("\r\n"sv);
+    p = put(p, digits);
   }
-  if (!ctx.head && !no_body_status) p.add(r.body);
-  p.copy_to(out);
+  p = put(p, connection);
+  *p++ = '\r';
+  *p++ = '\n';
+  p = put(p, r.headers);  // each field ends with CRLF
+  *p++ = '\r';
+  *p++ = '\n';
+  put(p, body);
 }
 
-void write_continue(std::string& out) { out.append("HTTP/1.1 100 Continue\r\n\r\n"); }
+void write_continue(OutBuffer& out) { out.append("HTTP/1.1 100 Continue\r\n\r\n"); }
 
 }  // namespace coring::http::detail

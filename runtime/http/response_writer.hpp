@@ -1,23 +1,52 @@
 // Serialises responses (status line, Date, Server, framing fields, body) into a connection's output buffer.
 #pragma once
 
+#include <ctime>
 #include <string>
 #include <string_view>
 
 #include "coring/http/response.hpp"
+#include "runtime/http/out_buffer.hpp"
 
 namespace coring::http::detail {
+
+/// The head of the last response a server wrote, up to where the length goes:
+/// "HTTP/1.1 <status> <reason>\r\nServer: <name>\r\nDate: <now>[\r\nContent-Type: <type>][\r\nContent-Length: ]".
+/// One per server (a server and its connections live on one shard); rebuilt when the status,
+/// the content type, whether the length follows, or the second changes.
+class HeadCache {
+ public:
+  explicit HeadCache(std::string server_name) : server_name_(std::move(server_name)) {}
+  /// `type`: the Content-Type field's value, used when `with_type`.
+  std::string_view get(int status, bool with_type, std::string_view type, bool with_length);
+  /// The decimal digits of `v` (those of the last length are kept: a route's answers often share it).
+  /// The view's first 8 bytes may always be read, even when it is shorter.
+  std::string_view digits(std::size_t v) noexcept;
+
+ private:
+  void rebuild(int status, bool with_type, std::string_view type, bool with_length, std::time_t now);
+
+  std::string server_name_;
+  std::string text_;
+  std::string content_type_;
+  std::time_t second_ = -1;
+  std::size_t number_ = 0;
+  char number_text_[24] = {'0'};
+  std::size_t number_size_ = 1;
+  int status_ = 0;
+  bool typed_ = false;
+  bool length_ = false;
+};
 
 struct WriteContext {
   int minor_version = 1;   ///< of the request: HTTP/1.0 clients get "Connection: keep-alive" spelled out
   bool keep_alive = true;  ///< the connection stays open after this response
   bool head = false;       ///< a HEAD request: framing fields as for GET, no body
-  std::string_view server_name;
 };
 
 /// Appends `r` to `out`.
-void write_response(std::string& out, const Response& r, const WriteContext& ctx);
+void write_response(OutBuffer& out, HeadCache& cache, const Response& r, const WriteContext& ctx);
 /// Appends the interim "100 Continue" response.
-void write_continue(std::string& out);
+void write_continue(OutBuffer& out);
 
 }  // namespace coring::http::detail

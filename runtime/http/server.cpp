@@ -40,6 +40,7 @@ Task<> accept_loop(std::shared_ptr<detail::ServerState> st, Listener l) {
 Server::Server(Router router, ServerOptions options) : state_(std::make_shared<detail::ServerState>()) {
   state_->router = std::move(router);
   state_->options = std::move(options);
+  state_->heads = detail::HeadCache(state_->options.server_name);
 }
 Server::~Server() = default;
 Server::Server(Server&&) noexcept = default;

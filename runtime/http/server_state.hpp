@@ -1,4 +1,4 @@
-// What a server and all its connections share: router, options and counters (kept alive by every connection).
+// What a server and all its connections share: router, options, counters and the response head cache (kept alive by every connection).
 #pragma once
 
 #include <memory>
@@ -8,6 +8,7 @@
 #include "coring/http/server.hpp"
 #include "coring/http/stats.hpp"
 #include "coring/net/stream.hpp"
+#include "runtime/http/response_writer.hpp"
 
 namespace coring::http::detail {
 
@@ -15,6 +16,7 @@ struct ServerState {
   Router router;
   ServerOptions options;
   ServerStats stats;
+  HeadCache heads{""};  ///< set from options.server_name when the server is made
 };
 
 /// One place under max_connections, and a reference on the server's state. The accept loop

@@ -32,6 +32,8 @@ Router test_router() {
     co_return Response::text("slow");
   });
   r.get("/big", [](Request&) -> Task<Response> { co_return Response::text(std::string(4 << 20, 'x')); });
+  r.get("/plain", [](Request& q) { return Response::text("plain " + std::string(q.query)); });  // a SyncHandler
+  r.get("/plain-throw", [](Request&) -> Response { throw std::runtime_error("plain handler failed"); });
   // Everything else (the corpus uses these methods): "METHOD path body-size".
   for (const char* m : {"GET", "POST", "PUT", "DELETE", "OPTIONS", "PURGEX"}) {
     r.route(m, "*", [](Request& q) -> Task<Response> {
@@ -225,6 +227,28 @@ TEST_CASE_TEMPLATE("http: a throwing handler gives 500 and the connection stays 
     auto r = co_await c.roundtrip(get("/throw"));
     REQUIRE(r);
     CHECK(r->status == 500);
+    CHECK(co_await still_open(c));
+  });
+}
+
+TEST_CASE_TEMPLATE("http: a plain handler answers in place, pipelined too, and one that throws gives 500", B, CORING_BACKENDS) {
+  with_server<B>([](SocketAddress addr, Server&) -> Task<> {
+    Client c = co_await Client::connect(addr);
+    REQUIRE(co_await c.send(get("/plain?a") + get("/slow") + get("/plain?b") + get("/plain-throw") + get("/plain?c")));
+    for (const char* want : {"plain a", "slow", "plain b", "", "plain c"}) {
+      auto r = co_await c.read();
+      REQUIRE(r);
+      if (*want) {
+        CHECK(r->status == 200);
+        CHECK(r->body == want);
+      } else {
+        CHECK(r->status == 500);
+      }
+    }
+    auto h = co_await c.roundtrip("HEAD /plain?d HTTP/1.1\r\nHost: t\r\n\r\n", /*head=*/true);
+    REQUIRE(h);
+    CHECK(h->status == 200);
+    CHECK(h->header("content-length") == "7");
     CHECK(co_await still_open(c));
   });
 }

@@ -105,6 +105,7 @@ class Parser {
  private:
   struct Impl;
   friend struct Impl;
+  Step scan(std::string_view in) noexcept;  // the byte-by-byte state machine
   Step fail(int status, std::string_view reason, std::size_t consumed) noexcept;
   bool ensure_scratch() noexcept;  // allocates scratch on first use
 
