@@ -88,7 +88,7 @@ class UringDriver final : public Driver {
     // Shortages go to a tail call, so this path keeps no registers to save.
     if (!slots_.has_free() || !next_sqe_available()) [[unlikely]] return send_after_refill(c, op, p, n);
     io_uring_sqe* sqe = take_sqe();
-    Slot* s = slots_.take(Slot::kOp, &op);
+    Slot* s = slots_.take(Slot::kSend, &op);
     op.slot = s;
     ++loop_.stats.ops_submitted;
     io_uring_prep_send(sqe, c.fd, p, n, MSG_NOSIGNAL);
@@ -259,14 +259,19 @@ class UringDriver final : public Driver {
   void dispatch(Slot* s, int32_t res, uint32_t flags) {
     if (s->kind == Slot::kRecv) {
       on_recv(s, res, flags);
+    } else if (s->kind == Slot::kSend) {  // most of the other operations: a direct call
+      auto* op = static_cast<Completion*>(s->target);
+      slots_.put(s);
+      if (op) {
+        op->slot = nullptr;
+        StreamOps::send_done(op, res);
+      }
     } else if (s->kind == Slot::kOp) {
       auto* op = static_cast<Completion*>(s->target);
       slots_.put(s);
       if (op) {
         op->slot = nullptr;
-        // Sends are most of the operations: a direct call, which can be inlined.
-        if (op->complete == &StreamOps::send_complete) StreamOps::send_complete(op, res);
-        else op->complete(op, res);
+        op->complete(op, res);
       }
     } else if (s->kind == Slot::kAccept) {
       on_accept(s, res, flags);
