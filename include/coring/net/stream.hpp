@@ -42,15 +42,18 @@ class [[nodiscard]] RecvAwaiter : detail::Canceller {
   bool suspend(std::coroutine_handle<> h, detail::CancelState* cs);
   Result<RecvBuffer> resume_other() noexcept;
   void abandon() noexcept;  // destroyed while suspended
+  // (Fields that suspend() sets are kept apart, so GCC stores them one by
+  // one instead of packing pairs into vector registers, which takes more
+  // instructions.)
   detail::Conn* conn_;
   std::coroutine_handle<> waiter_;  // set while suspended
-  detail::CancelState* cancel_;     // armed with this awaiter while suspended (never null then)
   uint32_t item_len_ = 0;  // non-zero: buffer item_id_ was handed over directly
   uint16_t item_id_ = 0;
   bool cancelled_ = false;
   // Woken later than it was detached from the connection (closed,
   // cancelled): holds a reference on the connection until it resumes.
   bool held_ = false;
+  detail::CancelState* cancel_;  // armed with this awaiter while suspended (never null then)
 };
 
 /// Awaiter of Stream::send() / send_all(). Sends on one socket are serialised:
@@ -80,8 +83,11 @@ class [[nodiscard]] SendAwaiter : detail::Completion, detail::Canceller {
   bool suspend(std::coroutine_handle<> h, detail::CancelState* cs);
   void abandon() noexcept;  // destroyed while suspended
   void drop_hold() noexcept;
+  // (Ordered as in RecvAwaiter: what suspend() sets is kept apart.)
   detail::Conn* conn_;
+  std::coroutine_handle<> waiter_;  // set while suspended
   const std::byte* data_;
+  detail::CancelState* cancel_;  // armed with this awaiter while suspended
   std::size_t len_;
   std::size_t done_ = 0;
   SendAwaiter* next_ = nullptr;  // queue of sends waiting for the socket
@@ -89,8 +95,7 @@ class [[nodiscard]] SendAwaiter : detail::Completion, detail::Canceller {
   bool all_;
   uint8_t state_ = 0;  // see StreamOps
   bool held_ = false;  // holds a reference on the connection (see RecvAwaiter)
-  std::coroutine_handle<> waiter_;  // set while suspended
-  detail::CancelState* cancel_;     // armed with this awaiter while suspended
+  uint8_t spare_ = 0;  // fills the word: err_ to spare_ are set by one store
 };
 
 enum class ShutdownHow { read = 0, write = 1, both = 2 };
