@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -429,5 +430,38 @@ TEST_CASE_TEMPLATE("Stream::close from another task wakes a blocked send_all wit
     (void)done;
     REQUIRE(!r);
     CHECK(r.error() == errc::operation_canceled);
+  });
+}
+
+namespace {
+Task<Result<RecvBuffer>> recv_under(Stream& s, CancelSource& source) {
+  co_return co_await with_cancel(recv_bounded(s), source);
+}
+
+/// Destroys the Stream (its reference goes) and cancels the waiter's scope, both before the
+/// waiter that close() woke has run.
+Task<> destroy_then_cancel(std::unique_ptr<Stream>& s, CancelSource& source) {
+  co_await sleep_for(20ms);
+  s.reset();
+  source.cancel();
+}
+}  // namespace
+
+TEST_CASE_TEMPLATE("a recv waiter woken by close, then cancelled, its Stream gone, resumes once", B,
+                   CORING_BACKENDS) {
+  test::run_on<B>([](Runtime& rt) -> Task<> {
+    Listener l = test::listen_local();
+    auto c = co_await Stream::connect(l.local_address());
+    REQUIRE(c);
+    auto s = co_await l.accept();
+    REQUIRE(s);
+    auto owned = std::make_unique<Stream>(std::move(*s));
+    Stream& stream = *owned;
+    CancelSource source;
+    auto [r, done] = co_await when_all(recv_under(stream, source), destroy_then_cancel(owned, source));
+    (void)done;
+    REQUIRE(!r);
+    CHECK(r.error() == errc::operation_canceled);
+    CHECK(rt.stats().connections_open == 1);
   });
 }

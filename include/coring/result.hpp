@@ -3,7 +3,8 @@
 
 #include <cassert>
 #include <cerrno>
-#include <optional>
+#include <new>
+#include <type_traits>
 #include <system_error>
 #include <utility>
 
@@ -38,29 +39,59 @@ class ErrorSlot {
 template <class T>
 class Result {
  public:
-  Result(T v) : value_(std::move(v)) {}  // NOLINT: implicit by design
+  Result(T v) : has_(true) { new (&value_) T(std::move(v)); }  // NOLINT: implicit by design
   Result(std::error_code ec) : ec_(ec) { assert(ec); }  // NOLINT
   Result(std::errc e) : ec_(std::make_error_code(e)) {}  // NOLINT
+  Result(const Result& o) : has_(o.has_) {
+    if (has_) new (&value_) T(o.value_);
+    else new (&ec_) detail::ErrorSlot(o.ec_);
+  }
+  Result(Result&& o) noexcept(std::is_nothrow_move_constructible_v<T>) : has_(o.has_) {
+    if (has_) new (&value_) T(std::move(o.value_));
+    else new (&ec_) detail::ErrorSlot(o.ec_);
+  }
+  Result& operator=(const Result& o) {
+    if (this != &o) assign(o);
+    return *this;
+  }
+  Result& operator=(Result&& o) noexcept(std::is_nothrow_move_constructible_v<T>) {
+    if (this != &o) assign(std::move(o));
+    return *this;
+  }
+  ~Result() {
+    if (has_) value_.~T();
+  }
 
-  bool has_value() const noexcept { return value_.has_value(); }
+  bool has_value() const noexcept { return has_; }
   explicit operator bool() const noexcept { return has_value(); }
   /// The error (an empty error_code when there is a value).
-  std::error_code error() const noexcept { return ec_.get(); }
+  std::error_code error() const noexcept { return has_ ? std::error_code() : ec_.get(); }
 
-  T& value() & { assert(has_value()); return *value_; }
-  const T& value() const& { assert(has_value()); return *value_; }
-  T&& value() && { assert(has_value()); return std::move(*value_); }
+  T& value() & { assert(has_value()); return value_; }
+  const T& value() const& { assert(has_value()); return value_; }
+  T&& value() && { assert(has_value()); return std::move(value_); }
   T& operator*() & { return value(); }
   const T& operator*() const& { return value(); }
   T&& operator*() && { return std::move(*this).value(); }
   T* operator->() { return &value(); }
   const T* operator->() const { return &value(); }
   template <class U>
-  T value_or(U&& alt) const& { return has_value() ? *value_ : T(std::forward<U>(alt)); }
+  T value_or(U&& alt) const& { return has_value() ? value_ : T(std::forward<U>(alt)); }
 
  private:
-  std::optional<T> value_;
-  detail::ErrorSlot ec_;
+  template <class R>
+  void assign(R&& o) {
+    if (has_) value_.~T();
+    has_ = o.has_;
+    if (has_) new (&value_) T(std::forward<R>(o).value_);
+    else new (&ec_) detail::ErrorSlot(o.ec_);
+  }
+  // A success stores the value and the flag only: the error is never written.
+  union {
+    T value_;
+    detail::ErrorSlot ec_;
+  };
+  bool has_ = false;
 };
 
 /// Success, or an error.

@@ -35,6 +35,7 @@ class Driver {
   /// Ensures received data will reach `c`. Returns true when data, EOF or an
   /// error was queued on `c` synchronously.
   virtual bool recv_start(Conn& c) = 0;
+  /// `op` is a SendAwaiter: a pending send completes through StreamOps::send_complete.
   virtual int32_t send(Conn& c, Completion& op, const std::byte* p, std::size_t n) = 0;
   virtual int32_t connect(Conn& c, Completion& op, const SocketAddress& addr) = 0;
   /// Cancels a started operation. Returns true if it is gone now (the caller

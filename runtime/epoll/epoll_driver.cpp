@@ -87,6 +87,7 @@ class EpollDriver final : public Driver {
         break;
       }
     }
+    op.complete = &StreamOps::send_complete;
     c.write_waiter = &op;
     return kPending;
   }

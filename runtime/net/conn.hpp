@@ -26,8 +26,8 @@ struct Conn {
   int fd;
   uint32_t refs = 1;
   SmallRing<RecvItem, 2> queue;      // received, not yet handed to the user
-  RecvAwaiter* reader = nullptr;     // task waiting in recv()
   SendAwaiter* send_head = nullptr;  // the send in flight; the rest queue behind it
+  RecvAwaiter* reader = nullptr;     // task waiting in recv() (between the two: see RecvAwaiter's fields)
   SendAwaiter* send_tail = nullptr;
   void* recv_slot = nullptr;         // io_uring: the armed multishot recv
   Completion* write_waiter = nullptr;  // epoll: op waiting for EPOLLOUT

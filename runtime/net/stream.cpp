@@ -75,12 +75,19 @@ void detail::StreamOps::close(Conn& c) noexcept {
   ++loop->stats.connections_closed;
   // Queued data is dropped: its buffers go back to the pool now.
   while (!c.queue.empty()) loop->pool().release(c.queue.pop().id);
-  // Sends: the one in flight is cancelled in the kernel; queued ones fail now.
+  // Sends: the one in flight is cancelled in the kernel; queued ones fail
+  // now (epoll) or when it completes (io_uring). Each holds a reference
+  // until its task resumes: the Stream's own may go right after this.
+  for (SendAwaiter* a = c.send_head; a; a = a->next_) {
+    ++c.refs;
+    a->held_ = true;
+  }
   if (SendAwaiter* head = c.send_head) {
     if (head->state_ == kInFlight) {
       if (loop->driver().cancel(&c, *head)) {
         head->err_ = -ECANCELED;
         head->state_ = kDone;
+        disarm(head);
         loop->schedule(head->waiter_);
         pass_turn(c);
       } else {
@@ -90,6 +97,9 @@ void detail::StreamOps::close(Conn& c) noexcept {
   }
   loop->driver().close(c);
   if (RecvAwaiter* r = std::exchange(c.reader, nullptr)) {
+    disarm(r);
+    ++c.refs;
+    r->held_ = true;
     loop->schedule(r->waiter_);
   }
 }
@@ -97,6 +107,7 @@ void detail::StreamOps::close(Conn& c) noexcept {
 void detail::StreamOps::wake_reader(Conn& c) noexcept {
   if (RecvAwaiter* r = c.reader) {
     c.reader = nullptr;
+    disarm(r);
     r->waiter_.resume();
   }
 }
@@ -104,6 +115,7 @@ void detail::StreamOps::wake_reader(Conn& c) noexcept {
 RecvAwaiter* detail::StreamOps::hand_to_reader(Conn& c, uint16_t id, uint32_t len) noexcept {
   RecvAwaiter* r = c.reader;
   c.reader = nullptr;
+  disarm(r);
   r->item_id_ = id;
   r->item_len_ = len;
   return r;
@@ -112,11 +124,18 @@ RecvAwaiter* detail::StreamOps::hand_to_reader(Conn& c, uint16_t id, uint32_t le
 void detail::StreamOps::resume_reader(RecvAwaiter* r) noexcept { r->waiter_.resume(); }
 
 // ---------- recv ----------
+//
+// A suspended reader is registered as c->reader and armed with its task's
+// cancel state; no reference is taken for it (the Stream's keeps the
+// connection alive while it is registered). Whoever detaches it disarms it
+// and either resumes it at once or, when it resumes later (close, cancel),
+// takes a reference for it (held_).
 
 void RecvAwaiter::abandon() noexcept {
-  if (conn_->reader == this) conn_->reader = nullptr;  // still waiting (we hold a reference: conn_ is alive)
-  if (cancel_) cancel_->disarm(this);
-  StreamOps::unref(conn_);
+  Conn* c = conn_;  // alive: registered (the Stream's reference) or held_
+  if (c->reader == this) c->reader = nullptr;
+  cancel_->disarm(this);
+  if (held_) StreamOps::unref(c);
 }
 
 bool RecvAwaiter::await_ready() noexcept {
@@ -126,11 +145,8 @@ bool RecvAwaiter::await_ready() noexcept {
 
 bool RecvAwaiter::suspend(std::coroutine_handle<> h, detail::CancelState* cs) {
   Conn* c = conn_;
-  if (cs && cs->cancelled) {
-    cancelled_ = true;
-    return false;
-  }
-  if (c->reader) {  // another task of this stream is already receiving
+  // Cancelled, or another task of this stream is already receiving.
+  if (cs->cancelled || c->reader) [[unlikely]] {
     cancelled_ = true;
     return false;
   }
@@ -138,45 +154,47 @@ bool RecvAwaiter::suspend(std::coroutine_handle<> h, detail::CancelState* cs) {
   if (!c->armed && c->loop->driver().recv_start(*c)) return false;
   c->reader = this;
   waiter_ = h;
-  ++c->refs;
-  if (cs) {
-    cancel_ = cs;
-    cancel_fn = [](detail::Canceller* k) {
-      auto* a = static_cast<RecvAwaiter*>(k);
-      if (a->conn_->reader == a) a->conn_->reader = nullptr;
-      a->cancelled_ = true;
-      a->conn_->loop->schedule(a->waiter_);
-    };
-    cs->arm(this);
-  }
+  cancel_ = cs;
+  cancel_fn = [](detail::Canceller* k) {  // cancel() has disarmed us already
+    auto* a = static_cast<RecvAwaiter*>(k);
+    Conn* conn = a->conn_;
+    if (conn->reader != a) return;
+    conn->reader = nullptr;
+    a->cancelled_ = true;
+    ++conn->refs;
+    a->held_ = true;
+    conn->loop->schedule(a->waiter_);
+  };
+  cs->current = this;
   return true;
 }
 
 Result<RecvBuffer> RecvAwaiter::await_resume() noexcept {
-  if (cancel_) {
-    // While the task waited here, the state's current canceller was this
-    // awaiter (or null once cancelled): nothing else of the task could run.
-    cancel_->current = nullptr;
-    cancel_ = nullptr;
-  }
-  Conn* c = conn_;
-  if (!c) return errc::bad_file_descriptor;
-  struct Unref {  // drops the reference taken while suspended, after the result is built
-    RecvAwaiter* a;
-    ~Unref() {
-      if (a->waiter_) {
-        a->waiter_ = {};
-        StreamOps::unref(a->conn_);
-      }
-    }
-  } unref{this};
-  detail::BufferPool& pool = c->loop->pool();
-  if (item_len_) {
+  if (item_len_) [[likely]] {  // handed over while suspended (then never held_)
+    waiter_ = {};
+    detail::BufferPool& pool = conn_->loop->pool();
     const uint32_t len = std::exchange(item_len_, 0);
     return RecvBuffer(&pool, item_id_, pool.addr(item_id_), len);
   }
+  return resume_other();
+}
+
+Result<RecvBuffer> RecvAwaiter::resume_other() noexcept {
+  waiter_ = {};
+  Conn* c = conn_;
+  if (!c) return errc::bad_file_descriptor;
+  struct Unhold {  // drops a held reference after the result is built
+    RecvAwaiter* a;
+    ~Unhold() {
+      if (a->held_) {
+        a->held_ = false;
+        StreamOps::unref(a->conn_);
+      }
+    }
+  } unhold{this};
   if (cancelled_) return errc::operation_canceled;
   if (!c->queue.empty()) {
+    detail::BufferPool& pool = c->loop->pool();
     detail::RecvItem it = c->queue.pop();
     return RecvBuffer(&pool, it.id, pool.addr(it.id), it.len);
   }
@@ -186,17 +204,25 @@ Result<RecvBuffer> RecvAwaiter::await_resume() noexcept {
 }
 
 // ---------- send ----------
+//
+// References as for recv: an awaiter in the connection's send list needs
+// none; close() takes one for each, since their completions come later.
 
 void SendAwaiter::abandon() noexcept {
-  Conn* c = conn_;
-  if (cancel_) cancel_->disarm(this);
+  Conn* c = conn_;  // alive while in the send list or held_
+  cancel_->disarm(this);
   if (state_ == StreamOps::kQueued) {
     StreamOps::remove_queued(*c, *this);
   } else if (state_ == StreamOps::kInFlight || state_ == StreamOps::kCancelling) {
     c->loop->driver().abandon(c, *this);
     StreamOps::pass_turn(*c);
   }
-  StreamOps::unref(c);
+  if (held_) StreamOps::unref(c);
+}
+
+void SendAwaiter::drop_hold() noexcept {
+  held_ = false;
+  StreamOps::unref(conn_);
 }
 
 bool detail::StreamOps::send_start(SendAwaiter& a) {
@@ -261,6 +287,7 @@ void detail::StreamOps::send_complete(Completion* op, int32_t res) {
   } else {
     pass_turn(c);
   }
+  disarm(a);
   a->waiter_.resume();
 }
 
@@ -274,6 +301,7 @@ void detail::StreamOps::pass_turn(Conn& c) noexcept {
     n->state_ = kDone;
     c.send_head = n->next_;
     if (!c.send_head) c.send_tail = nullptr;
+    disarm(n);
     c.loop->schedule(n->waiter_);
   }
 }
@@ -295,11 +323,10 @@ bool SendAwaiter::suspend(std::coroutine_handle<> h, detail::CancelState* cs) {
     err_ = -EBADF;
     return false;
   }
-  if (cs && cs->cancelled) {
+  if (cs->cancelled) {
     err_ = -ECANCELED;
     return false;
   }
-  complete = &StreamOps::send_complete;
   if (c->send_head) {  // another send is in flight: wait for our turn
     c->send_tail->next_ = this;
     c->send_tail = this;
@@ -317,41 +344,32 @@ bool SendAwaiter::suspend(std::coroutine_handle<> h, detail::CancelState* cs) {
     }
   }
   waiter_ = h;
-  ++c->refs;
-  if (cs) {
-    cancel_ = cs;
-    cancel_fn = [](detail::Canceller* k) {
-      auto* a = static_cast<SendAwaiter*>(k);
-      Conn& conn = *a->conn_;
-      if (a->state_ == StreamOps::kQueued) {
-        StreamOps::remove_queued(conn, *a);
-      } else if (a->state_ == StreamOps::kInFlight) {
-        if (!conn.loop->driver().cancel(&conn, *a)) {
-          a->state_ = StreamOps::kCancelling;  // the kernel's completion will resume us
-          return;
-        }
-        StreamOps::pass_turn(conn);
-      } else {
+  cancel_ = cs;
+  cancel_fn = [](detail::Canceller* k) {  // cancel() has disarmed us already
+    auto* a = static_cast<SendAwaiter*>(k);
+    Conn& conn = *a->conn_;
+    if (a->state_ == StreamOps::kQueued) {
+      StreamOps::remove_queued(conn, *a);
+    } else if (a->state_ == StreamOps::kInFlight) {
+      if (!conn.loop->driver().cancel(&conn, *a)) {
+        a->state_ = StreamOps::kCancelling;  // the kernel's completion will resume us
         return;
       }
-      a->err_ = -ECANCELED;
-      a->state_ = StreamOps::kDone;
-      conn.loop->schedule(a->waiter_);
-    };
-    cs->arm(this);
-  }
+      StreamOps::pass_turn(conn);
+    } else {
+      return;
+    }
+    a->err_ = -ECANCELED;
+    a->state_ = StreamOps::kDone;
+    conn.loop->schedule(a->waiter_);
+  };
+  cs->current = this;
   return true;
 }
 
 Result<std::size_t> SendAwaiter::await_resume() noexcept {
-  if (cancel_) {
-    cancel_->current = nullptr;  // it was this awaiter or null (see RecvAwaiter::await_resume)
-    cancel_ = nullptr;
-  }
-  if (waiter_) {
-    waiter_ = {};
-    StreamOps::unref(conn_);
-  }
+  if (held_) [[unlikely]] drop_hold();
+  state_ = StreamOps::kIdle;  // nothing left for the destructor to do
   // (len_ == 0: never suspended, err_ and done_ are 0.)
   if (err_ && (all_ || done_ == 0)) return errno_code(err_);
   return done_;

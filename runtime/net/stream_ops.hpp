@@ -6,10 +6,17 @@
 namespace coring::detail {
 
 struct StreamOps {
-  enum SendState : uint8_t { kIdle = 0, kQueued = 1, kInFlight = 2, kCancelling = 3, kDone = 4 };
+  // kIdle: not started, or resumed; kDone: finished, its task not resumed yet.
+  enum SendState : uint8_t { kIdle = 0, kDone = 1, kQueued = 2, kInFlight = 3, kCancelling = 4 };
 
   /// A driver queued data, EOF or an error on `c`: resume its reader if any.
   static void wake_reader(Conn& c) noexcept;
+  /// Every waker of a suspended awaiter calls this first: from then on its
+  /// task's cancel state no longer names it.
+  template <class A>
+  static void disarm(A* a) noexcept {
+    a->cancel_->current = nullptr;
+  }
   /// Gives buffer `id` (`len` bytes) straight to the waiting reader, skipping
   /// the queue; the caller resumes it with resume_reader() once its own
   /// bookkeeping is done.
@@ -17,6 +24,21 @@ struct StreamOps {
   static void resume_reader(RecvAwaiter* r) noexcept;
   /// The driver completed `op` (a SendAwaiter) with `res`.
   static void send_complete(Completion* op, int32_t res);
+  /// send_complete() with its common case inline: every byte went, nobody
+  /// queued behind.
+  static void send_done(Completion* op, int32_t res) {
+    auto* a = static_cast<SendAwaiter*>(op);
+    Conn& c = *a->conn_;
+    if (res >= 0 && a->done_ + static_cast<std::size_t>(res) == a->len_ && c.send_head == a && !a->next_) [[likely]] {
+      a->done_ = a->len_;
+      a->state_ = kDone;
+      c.send_head = c.send_tail = nullptr;
+      disarm(a);
+      a->waiter_.resume();
+      return;
+    }
+    send_complete(op, res);
+  }
   /// Marks `c` closed, closes the socket and wakes or cancels every waiter.
   static void close(Conn& c) noexcept;
   static void unref(Conn* c) noexcept;

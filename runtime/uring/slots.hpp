@@ -13,9 +13,11 @@ namespace coring::detail::uring {
 struct Slot {
   // kNone: the driver's one slot for "nobody waits"; kWake: a MSG_RING from
   // another shard; kWakeFailed: this shard's MSG_RING failed (CQE only then).
-  enum Kind : uint8_t { kOp, kRecv, kAccept, kNone, kWake, kWakeFailed };
+  // kSend: a stream send, completed by StreamOps::send_complete without an
+  // indirect call.
+  enum Kind : uint8_t { kOp, kRecv, kAccept, kNone, kWake, kWakeFailed, kSend };
   Kind kind;
-  void* target;  // Completion* (kOp), Conn* (kRecv), ListenerState* (kAccept), Loop* (kWake*); null when orphaned
+  void* target;  // Completion* (kOp, kSend), Conn* (kRecv), ListenerState* (kAccept), Loop* (kWake*); null when orphaned
   Slot* next_free;
 };
 

@@ -55,6 +55,27 @@ CancelState* cancel_state_of(std::coroutine_handle<P> h) noexcept {
   }
 }
 
+/// A cancel state of the calling thread that nothing ever cancels.
+inline CancelState* unowned_cancel_state() noexcept {
+  static thread_local CancelState s;
+  return &s;
+}
+
+/// Like cancel_state_of, but never null, so that hot awaiters arm without a
+/// test: a running coring task always has a cancel state (its own until it
+/// is awaited, spawned or run under a scope); any other coroutine gets the
+/// thread's unowned one.
+template <class P>
+CancelState* cancel_target_of(std::coroutine_handle<P> h) noexcept {
+  if constexpr (std::is_base_of_v<PromiseBase, P>) {
+    CancelState* cs = h.promise().cancel;
+    if (!cs) __builtin_unreachable();
+    return cs;
+  } else {
+    return unowned_cancel_state();
+  }
+}
+
 }  // namespace detail
 
 namespace detail {

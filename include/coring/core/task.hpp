@@ -49,11 +49,17 @@ struct TaskResult<void> {
   void take() noexcept {}
 };
 
-struct NoSpawnLink {};
+struct NoSpawnLink {
+  CancelState own_cancel;
+};
 
 template <class T>
 struct TaskPromise final : PromiseBase, TaskResult<T>, std::conditional_t<std::is_void_v<T>, SpawnLink, NoSpawnLink> {
   std::exception_ptr error;
+
+  // Never null while the task runs (see cancel_target_of): its own state
+  // until an awaiter, spawn or a scope gives it another.
+  TaskPromise() noexcept { this->cancel = &this->own_cancel; }
 
   Task<T> get_return_object() noexcept;
   std::suspend_always initial_suspend() noexcept { return {}; }
@@ -123,7 +129,8 @@ class [[nodiscard]] Task {
     template <class P>
     std::coroutine_handle<> await_suspend(std::coroutine_handle<P> parent) noexcept {
       h.promise().continuation = parent;
-      h.promise().cancel = detail::cancel_state_of(parent);
+      // Under a coroutine that is not a coring task, the child keeps its own state.
+      if (detail::CancelState* cs = detail::cancel_state_of(parent)) h.promise().cancel = cs;
       return h;
     }
     T await_resume() { return h.promise().result(); }

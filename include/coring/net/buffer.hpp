@@ -36,7 +36,9 @@ class RecvBuffer {
   }
   RecvBuffer(const RecvBuffer&) = delete;
   RecvBuffer& operator=(const RecvBuffer&) = delete;
-  ~RecvBuffer() { reset(); }
+  ~RecvBuffer() {
+    if (pool_) detail::release_buffer(pool_, id_);
+  }
 
   const std::byte* data() const noexcept { return data_; }
   std::size_t size() const noexcept { return size_; }

@@ -33,20 +33,27 @@ class [[nodiscard]] RecvAwaiter : detail::Canceller {
   bool await_ready() noexcept;
   template <class P>
   bool await_suspend(std::coroutine_handle<P> h) {
-    return suspend(h, detail::cancel_state_of(h));
+    return suspend(h, detail::cancel_target_of(h));
   }
   Result<RecvBuffer> await_resume() noexcept;
 
  private:
   friend struct detail::StreamOps;
   bool suspend(std::coroutine_handle<> h, detail::CancelState* cs);
+  Result<RecvBuffer> resume_other() noexcept;
   void abandon() noexcept;  // destroyed while suspended
+  // (Fields that suspend() sets are kept apart, so GCC stores them one by
+  // one instead of packing pairs into vector registers, which takes more
+  // instructions.)
   detail::Conn* conn_;
-  std::coroutine_handle<> waiter_;  // set while suspended (and holding a reference on the connection)
-  detail::CancelState* cancel_ = nullptr;
+  std::coroutine_handle<> waiter_;  // set while suspended
   uint32_t item_len_ = 0;  // non-zero: buffer item_id_ was handed over directly
-  uint16_t item_id_;       // read only when item_len_ is set
+  uint16_t item_id_ = 0;
   bool cancelled_ = false;
+  // Woken later than it was detached from the connection (closed,
+  // cancelled): holds a reference on the connection until it resumes.
+  bool held_ = false;
+  detail::CancelState* cancel_;  // armed with this awaiter while suspended (never null then)
 };
 
 /// Awaiter of Stream::send() / send_all(). Sends on one socket are serialised:
@@ -60,13 +67,13 @@ class [[nodiscard]] SendAwaiter : detail::Completion, detail::Canceller {
         data_(o.data_), len_(o.len_), all_(o.all_) {}
   SendAwaiter(const SendAwaiter&) = delete;
   ~SendAwaiter() {
-    if (waiter_) abandon();
+    if (state_ != 0) abandon();  // resumed (or never suspended): await_resume left it idle
   }
 
   bool await_ready() const noexcept { return len_ == 0; }
   template <class P>
   bool await_suspend(std::coroutine_handle<P> h) {
-    return suspend(h, detail::cancel_state_of(h));
+    return suspend(h, detail::cancel_target_of(h));
   }
   /// Bytes sent: all of them for send_all, at least one for send; or an error.
   Result<std::size_t> await_resume() noexcept;
@@ -75,16 +82,20 @@ class [[nodiscard]] SendAwaiter : detail::Completion, detail::Canceller {
   friend struct detail::StreamOps;
   bool suspend(std::coroutine_handle<> h, detail::CancelState* cs);
   void abandon() noexcept;  // destroyed while suspended
+  void drop_hold() noexcept;
+  // (Ordered as in RecvAwaiter: what suspend() sets is kept apart.)
   detail::Conn* conn_;
+  std::coroutine_handle<> waiter_;  // set while suspended
   const std::byte* data_;
+  detail::CancelState* cancel_;  // armed with this awaiter while suspended
   std::size_t len_;
   std::size_t done_ = 0;
+  SendAwaiter* next_ = nullptr;  // queue of sends waiting for the socket
+  int32_t err_ = 0;
   bool all_;
   uint8_t state_ = 0;  // see StreamOps
-  int32_t err_ = 0;
-  std::coroutine_handle<> waiter_;
-  detail::CancelState* cancel_ = nullptr;
-  SendAwaiter* next_ = nullptr;  // queue of sends waiting for the socket
+  bool held_ = false;  // holds a reference on the connection (see RecvAwaiter)
+  uint8_t spare_ = 0;  // fills the word: err_ to spare_ are set by one store
 };
 
 enum class ShutdownHow { read = 0, write = 1, both = 2 };
