@@ -1,4 +1,5 @@
 // The request state machine: request line, field lines, identity and chunked bodies, trailers; zero-copy tokens.
+#include <algorithm>
 #include <cstring>
 #include <functional>
 #include <new>
@@ -19,7 +20,6 @@ enum Ext : std::uint8_t { e_bws, e_name_bws, e_name, e_name_end, e_val_bws, e_to
 
 Parser::Parser(const Limits& limits)
     : limits_(limits),
-      fields_(new Header[limits.max_headers ? limits.max_headers : 1]),
       scratch_cap_(limits.max_request_line + limits.max_header_bytes) {
   reset();
 }
@@ -61,6 +61,18 @@ bool in_scratch(const char* s, std::size_t cap, std::string_view v) {
   return le(s, v.data()) && le(v.data() + v.size(), s + cap);
 }
 }  // namespace
+
+bool Parser::grow_fields(std::size_t used) noexcept {
+  const std::size_t most = limits_.max_headers ? limits_.max_headers : 1;
+  const std::size_t cap = std::min(most, fields_cap_ ? fields_cap_ * 2 : std::size_t{16});
+  if (cap <= fields_cap_) return false;
+  std::unique_ptr<Header[]> f(new (std::nothrow) Header[cap]);
+  if (!f) return false;
+  std::copy(fields_.get(), fields_.get() + used, f.get());
+  fields_ = std::move(f);
+  fields_cap_ = cap;
+  return true;
+}
 
 bool Parser::ensure_scratch() noexcept {
   if (!scratch_) scratch_.reset(new (std::nothrow) char[scratch_cap_]);
@@ -275,6 +287,7 @@ Step Parser::feed(std::string_view in) noexcept {
         if (!is(c, detail::kTchar)) return fail(400, "invalid field name", i);
         if (!trailers_) {
           if (nfields_ == limits_.max_headers) return fail(431, "too many header fields", i);
+          if (nfields_ == fields_cap_ && !grow_fields(nfields_)) return fail(431, "no memory for header fields", i);
           open(i);
         }
         state_ = s_name;

@@ -107,6 +107,7 @@ std::size_t Parser::Impl::fast_head(Parser& p, const char* s, std::size_t n) noe
     const char* name = c;
     c = skip(c, end, detail::kTchar);
     if (c == name || c == end || *c != ':' || nf == lim.max_headers) return bail(p);
+    if (nf == p.fields_cap_ && !p.grow_fields(nf)) return bail(p);
     const std::string_view field_name(name, static_cast<std::size_t>(c - name));
     ++c;
     while (c != end && is_ows(*c)) ++c;

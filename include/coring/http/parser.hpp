@@ -78,10 +78,11 @@ struct Step {
 /// everything still referenced into scratch so that every buffer fed so far
 /// may be released (after `done`, detach() simply forgets the finished
 /// request). The next feed() after `done` starts a new request and
-/// invalidates head(). The scratch area (max_request_line + max_header_bytes)
-/// is allocated the first time a head is split, then reused: an idle
-/// connection whose requests arrive whole never holds it, and nothing is
-/// allocated per request.
+/// invalidates head(). The header-field array grows from 16 entries as a
+/// head needs (up to max_headers), and the scratch area (max_request_line +
+/// max_header_bytes) is allocated the first time a head is split; both are then
+/// reused, so nothing is allocated per request. A connection whose requests have
+/// at most 16 fields and arrive whole holds 512 bytes of parser storage.
 class Parser {
  public:
   explicit Parser(const Limits& limits = {});
@@ -108,11 +109,13 @@ class Parser {
   Step scan(std::string_view in) noexcept;  // the byte-by-byte state machine
   Step fail(int status, std::string_view reason, std::size_t consumed) noexcept;
   bool ensure_scratch() noexcept;  // allocates scratch on first use
+  bool grow_fields(std::size_t used) noexcept;  // room for one more field: 16 at first, then doubling
 
   Limits limits_;
   RequestHead head_;
   Error error_;
-  std::unique_ptr<Header[]> fields_;    // limits_.max_headers entries
+  std::unique_ptr<Header[]> fields_;    // fields_cap_ entries, at most limits_.max_headers
+  std::size_t fields_cap_ = 0;
   std::unique_ptr<char[]> scratch_;     // max_request_line + max_header_bytes bytes, once a head is split
   std::size_t scratch_cap_ = 0;
   std::size_t scratch_len_ = 0;
