@@ -100,8 +100,13 @@ Task<> run_connection(ConnectionSlot slot, Stream s) {
   // When the last response was written, until the next wait: a head parsed meanwhile (from the
   // same buffer, well under a microsecond later) takes it as its start, saving a clock read.
   std::int64_t done_at = 0;
+  // The rare ways out (a response that closes, a parse error, a 408) leave the loop with
+  // `closing` set and meet at one send and one lingering close after it: every co_await
+  // site adds its awaiter to this frame, which every open connection holds.
+  bool closing = false;
+  bool flush = false;  // send what is queued before parsing on (max_batch_bytes reached)
 
-  for (;;) {
+  while (!closing) {
     const Step step = parser.feed(in);
     in.remove_prefix(step.consumed);
     switch (step.event) {
@@ -147,16 +152,15 @@ Task<> run_connection(ConnectionSlot slot, Stream s) {
         body_store.clear();
         body_view = {};
         continue_due = false;
+        header_deadline = 0;  // the next head's clock starts when we first wait for the rest of it
         if (!keep) {
-          const bool sent = co_await send_batch(s, out, o.send_timeout, stats);
-          if (sent) co_await linger_close(s, o.linger_timeout);
-          co_return;
+          closing = true;
+          break;
         }
         if (out.size() >= o.max_batch_bytes) {
-          const bool sent = co_await send_batch(s, out, o.send_timeout, stats);
-          if (!sent) co_return;
+          flush = true;
+          break;
         }
-        header_deadline = 0;  // the next head's clock starts when we first wait for the rest of it
         continue;
       }
       case Event::error: {
@@ -165,13 +169,13 @@ Task<> run_connection(ConnectionSlot slot, Stream s) {
         Response resp = Response::plain(e.status);
         write_response(out, st->heads, resp, WriteContext{1, false, false});
         stats.record(e.status, 0);
-        const bool sent = co_await send_batch(s, out, o.send_timeout, stats);
-        if (sent) co_await linger_close(s, o.linger_timeout);
-        co_return;
+        closing = true;
+        break;
       }
       case Event::need_more:
         break;
     }
+    if (closing) break;
 
     // Out of bytes: send this batch's responses, then wait for more.
     if (!body_view.empty()) {  // the body continues in the next buffer: keep what we have
@@ -191,6 +195,10 @@ Task<> run_connection(ConnectionSlot slot, Stream s) {
         co_return;
       }
     }
+    if (flush) {  // the rest of `in` is still to be parsed
+      flush = false;
+      continue;
+    }
     parser.detach();  // nothing may point into buf from here on
     done_at = 0;
     buf.reset();
@@ -198,16 +206,15 @@ Task<> run_connection(ConnectionSlot slot, Stream s) {
 
     // Waiting for a next request is not work in progress: a graceful stop ends it (operation_canceled).
     const bool idle = parser.at_message_start();
-    Result<RecvBuffer> r = errc::operation_canceled;
-    if (idle && served > 0) {  // keep-alive
-      r = co_await op_deadline(s.recv(), recv_timer, o.idle_timeout, /*stop=*/true);
-    } else {
+    std::chrono::nanoseconds wait = o.idle_timeout;  // keep-alive: idle && served > 0
+    if (!idle || served == 0) {
       const std::int64_t now = mono_ns();
       if (!idle && !parser.in_body() && header_deadline == 0) header_deadline = now + ms_ns(o.header_timeout);
       const std::int64_t deadline = parser.in_body() ? body_deadline : header_deadline;
-      const std::chrono::nanoseconds wait(deadline > now ? deadline - now : 0);
-      r = co_await op_deadline(s.recv(), recv_timer, wait, /*stop=*/idle);  // idle: the first request, nothing arrived yet
+      wait = std::chrono::nanoseconds(deadline > now ? deadline - now : 0);
     }
+    // idle: between requests, or the first one with nothing arrived yet
+    Result<RecvBuffer> r = co_await op_deadline(s.recv(), recv_timer, wait, /*stop=*/idle);
     if (!r) {
       if (r.error() != errc::timed_out) co_return;  // reset, or the runtime is stopping
       if (idle) {  // nothing of a request arrived: close quietly
@@ -217,14 +224,15 @@ Task<> run_connection(ConnectionSlot slot, Stream s) {
       ++(parser.in_body() ? stats.body_timeouts : stats.header_timeouts);
       write_response(out, st->heads, Response::plain(408), WriteContext{1, false, false});
       stats.record(408, 0);
-      const bool sent_408 = co_await send_batch(s, out, o.send_timeout, stats);
-      if (sent_408) co_await linger_close(s, o.linger_timeout);
-      co_return;
+      closing = true;
+      break;
     }
     if (r->empty()) co_return;  // the client closed
     buf = std::move(*r);
     in = buf.view();
   }
+  const bool sent = co_await send_batch(s, out, o.send_timeout, stats);
+  if (sent) co_await linger_close(s, o.linger_timeout);
 }
 
 }  // namespace coring::http::detail

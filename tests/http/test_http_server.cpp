@@ -110,6 +110,28 @@ TEST_CASE_TEMPLATE("http: pipelined requests are answered in order, in one batch
   });
 }
 
+TEST_CASE_TEMPLATE("http: a pipelined batch past max_batch_bytes is sent in pieces, in order", B, CORING_BACKENDS) {
+  ServerOptions opts = test_options();
+  opts.max_batch_bytes = 300;  // about two responses
+  with_server<B>(
+      [](SocketAddress addr, Server& server) -> Task<> {
+        Client c = co_await Client::connect(addr);
+        std::string batch;
+        for (int i = 0; i < 12; ++i) batch += get("/p" + std::to_string(i));
+        const auto batches_before = server.stats().response_batches;
+        REQUIRE(co_await c.send(batch));
+        for (int i = 0; i < 12; ++i) {
+          auto r = co_await c.read();
+          REQUIRE(r);
+          CHECK(r->body == "GET /p" + std::to_string(i) + " 0");
+        }
+        // Sent whenever 300 bytes are queued, then parsing goes on in the same buffer.
+        CHECK(server.stats().response_batches - batches_before >= 4);
+        CHECK(co_await still_open(c));
+      },
+      opts);
+}
+
 TEST_CASE_TEMPLATE("http: Connection: close answers then closes", B, CORING_BACKENDS) {
   with_server<B>([](SocketAddress addr, Server&) -> Task<> {
     Client c = co_await Client::connect(addr);
