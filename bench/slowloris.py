@@ -55,7 +55,7 @@ def main():
     lines_sent = 0
     deadline = t_open + a.limit
     while conns and time.monotonic() < deadline:
-        for key, _ in sel.select(timeout=0.05):
+        for key, _ in sel.select(timeout=0.005):
             s = key.fileobj
             try:
                 data = s.recv(4096)
