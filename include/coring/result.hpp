@@ -42,7 +42,7 @@ class Result {
   Result(T v) : has_(true) { new (&value_) T(std::move(v)); }  // NOLINT: implicit by design
   Result(std::error_code ec) : ec_(ec) { assert(ec); }  // NOLINT
   Result(std::errc e) : ec_(std::make_error_code(e)) {}  // NOLINT
-  Result(const Result& o) : has_(o.has_) {
+  Result(const Result& o) requires std::is_copy_constructible_v<T> : has_(o.has_) {
     if (has_) new (&value_) T(o.value_);
     else new (&ec_) detail::ErrorSlot(o.ec_);
   }
@@ -50,11 +50,12 @@ class Result {
     if (has_) new (&value_) T(std::move(o.value_));
     else new (&ec_) detail::ErrorSlot(o.ec_);
   }
-  Result& operator=(const Result& o) {
+  Result& operator=(const Result& o) requires std::is_copy_constructible_v<T> {
     if (this != &o) assign(o);
     return *this;
   }
-  Result& operator=(Result&& o) noexcept(std::is_nothrow_move_constructible_v<T>) {
+  Result& operator=(Result&& o) noexcept(std::is_nothrow_move_constructible_v<T> &&
+                                             std::is_nothrow_move_assignable_v<T>) {
     if (this != &o) assign(std::move(o));
     return *this;
   }
@@ -79,12 +80,30 @@ class Result {
   T value_or(U&& alt) const& { return has_value() ? value_ : T(std::forward<U>(alt)); }
 
  private:
+  // If copying or moving T throws, *this holds an error (state_not_recoverable) or, when
+  // both held values, whatever T's own assignment left: never a destroyed value.
   template <class R>
   void assign(R&& o) {
-    if (has_) value_.~T();
-    has_ = o.has_;
-    if (has_) new (&value_) T(std::forward<R>(o).value_);
-    else new (&ec_) detail::ErrorSlot(o.ec_);
+    if (has_ && o.has_) {
+      value_ = std::forward<R>(o).value_;
+      return;
+    }
+    if (has_) {
+      value_.~T();
+      has_ = false;
+      new (&ec_) detail::ErrorSlot(std::make_error_code(errc::state_not_recoverable));
+    }
+    if (!o.has_) {
+      ec_ = o.ec_;
+      return;
+    }
+    try {
+      new (&value_) T(std::forward<R>(o).value_);
+    } catch (...) {
+      new (&ec_) detail::ErrorSlot(std::make_error_code(errc::state_not_recoverable));
+      throw;
+    }
+    has_ = true;
   }
   // A success stores the value and the flag only: the error is never written.
   union {
