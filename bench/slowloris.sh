@@ -13,7 +13,8 @@
 # connections and reports how many it closed (and how many got a 408) and
 # when; the server's /metrics (header timeouts, connections open) is checked too.
 #
-# Usage: bench/slowloris.sh   (env: SLOW=5000 HEADER_MS=15000 DURATION=8 CONNS=10 ROUNDS=3 INTERVAL=2 NO_BUILD=1 OUT=dir)
+# Usage: bench/slowloris.sh   (env: SLOW=5000 HEADER_MS=15000 DURATION=8 CONNS=10 ROUNDS=3 INTERVAL=2
+#        SLOW_NICE=19 (the attacker's nice level; 0 lets it preempt wrk) NO_BUILD=1 OUT=dir)
 set -euo pipefail
 # shellcheck source=bench/lib.sh
 source "$(dirname "$0")/lib.sh"
@@ -25,6 +26,7 @@ DURATION=${DURATION:-8}
 CONNS=${CONNS:-10}
 ROUNDS=${ROUNDS:-3}
 INTERVAL=${INTERVAL:-2}
+SLOW_NICE=${SLOW_NICE:-19}
 OUT=${OUT:-$(mktemp -d /tmp/coring-slowloris.XXXXXX)}
 mkdir -p "$OUT"
 command -v wrk >/dev/null || die "wrk missing: scripts/deps.sh --bench"
@@ -62,7 +64,9 @@ for ((r = 1; r <= ROUNDS; r++)); do
     slow_pid=
     if [[ $mode == slowloris ]]; then
       rm -f "$OUT/$tag.ready"
-      taskset -c "$LOAD_CPU" python3 "$BENCH_ROOT/bench/slowloris.py" --port "$PORT" --connections "$SLOW" \
+      # The attacker shares wrk's core (two cores only): at nice $SLOW_NICE it takes the CPU wrk
+      # leaves idle instead of preempting it, as an attacker on another machine would.
+      taskset -c "$LOAD_CPU" nice -n "$SLOW_NICE" python3 "$BENCH_ROOT/bench/slowloris.py" --port "$PORT" --connections "$SLOW" \
         --interval "$INTERVAL" --limit $((HEADER_MS / 1000 + 60)) --ready-file "$OUT/$tag.ready" \
         >"$OUT/$tag.slow.json" 2>"$OUT/$tag.slow.log" &
       slow_pid=$!
