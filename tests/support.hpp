@@ -84,4 +84,29 @@ inline Listener listen_local(ListenOptions opts = {}) {
   return std::move(*l);
 }
 
+/// Both ends of one loopback connection to `l`.
+struct Pair {
+  Stream client;
+  Stream server;
+};
+inline Task<Pair> connected_pair(Listener& l) {
+  auto c = co_await Stream::connect(l.local_address());
+  REQUIRE(c);
+  auto s = co_await l.accept();
+  REQUIRE(s);
+  co_return Pair{std::move(*c), std::move(*s)};
+}
+
+/// sleep_for with its result dropped.
+inline Task<> nap(Duration d) { (void)co_await sleep_for(d); }
+
+/// One recv as a task (to run it under with_cancel, when_all, ...).
+inline Task<Result<RecvBuffer>> recv_once(Stream& s) { co_return co_await s.recv(); }
+
+/// Runs `t` in a scope that `src` cancels.
+template <class T>
+Task<T> under(CancelSource& src, Task<T> t) {
+  co_return co_await with_cancel(std::move(t), src);
+}
+
 }  // namespace coring::test

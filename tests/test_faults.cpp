@@ -20,6 +20,11 @@ using namespace std::chrono_literals;
 
 namespace {
 using test::bytes_of;
+using test::connected_pair;
+using test::nap;
+using test::Pair;
+using test::recv_once;
+using test::under;
 using test::recv_to_eof;
 using test::make_pattern;
 using test::pattern;
@@ -27,9 +32,7 @@ using test::small_buffers;
 
 
 
-Task<> nap(Duration d) { (void)co_await sleep_for(d); }
 
-Task<Result<RecvBuffer>> recv_once(Stream& s) { co_return co_await s.recv(); }
 Task<Result<Stream>> accept_once(Listener& l) { co_return co_await l.accept(); }
 
 Task<bool> recv_exact(Stream& s, std::string& out, std::size_t want) {
@@ -61,17 +64,6 @@ Task<> echo_conn(Stream s) {
   (void)s.shutdown();
 }
 
-struct Pair {
-  Stream client;
-  Stream server;
-};
-Task<Pair> connected_pair(Listener& l) {
-  auto c = co_await Stream::connect(l.local_address());
-  REQUIRE(c);
-  auto s = co_await l.accept();
-  REQUIRE(s);
-  co_return Pair{std::move(*c), std::move(*s)};
-}
 
 }  // namespace
 
@@ -431,12 +423,6 @@ TEST_CASE_TEMPLATE("a peer that never reads: send_all times out, memory stays bo
 // Cancelling operations in flight.
 
 namespace {
-/// with_cancel as a Task, so it can run beside others in when_all.
-template <class T>
-Task<T> under(CancelSource& src, Task<T> t) {
-  co_return co_await with_cancel(std::move(t), src);
-}
-
 Task<> cancel_after(CancelSource& src, Duration d) {
   co_await nap(d);
   src.cancel();

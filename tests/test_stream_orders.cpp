@@ -13,30 +13,18 @@ using namespace std::chrono_literals;
 
 namespace {
 using test::bytes_of;
+using test::connected_pair;
+using test::nap;
+using test::Pair;
+using test::recv_once;
+using test::under;
 using test::make_pattern;
 using test::small_buffers;
 
-struct Pair {
-  Stream client;
-  Stream server;
-};
-Task<Pair> connected_pair(Listener& l) {
-  auto c = co_await Stream::connect(l.local_address());
-  REQUIRE(c);
-  auto s = co_await l.accept();
-  REQUIRE(s);
-  co_return Pair{std::move(*c), std::move(*s)};
-}
-Task<> nap(Duration d) { (void)co_await sleep_for(d); }
-Task<Result<RecvBuffer>> recv_once(Stream& s) { co_return co_await s.recv(); }
 Task<Result<std::size_t>> send_once(Stream& s, const std::string* d) { co_return co_await s.send_all(bytes_of(*d)); }
 Task<Result<std::size_t>> send_once_n(Stream& s, const std::string* d, std::size_t n) {
   if (n & 1) co_return co_await s.send(bytes_of(*d).first(n));
   co_return co_await s.send_all(bytes_of(*d).first(n));
-}
-template <class T>
-Task<T> under(CancelSource& src, Task<T> t) {
-  co_return co_await with_cancel(std::move(t), src);
 }
 Task<> cancel_then_destroy(CancelSource& src, std::unique_ptr<Stream>& s) {
   co_await nap(20ms);
