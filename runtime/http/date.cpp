@@ -1,4 +1,4 @@
-// IMF-fixdate formatting with a per-second, per-thread cache, and parsing (for If-Modified-Since).
+// IMF-fixdate formatting (the Date field, Last-Modified) and parsing (for If-Modified-Since).
 #include "coring/http/date.hpp"
 
 
@@ -9,19 +9,6 @@ std::string_view format_http_date(std::time_t t, char* buf) noexcept {
   ::gmtime_r(&t, &tm);
   const std::size_t n = std::strftime(buf, 30, "%a, %d %b %Y %H:%M:%S GMT", &tm);  // C locale names
   return {buf, n};
-}
-
-std::string_view http_date_now() noexcept {
-  thread_local std::time_t cached = -1;
-  thread_local char buf[32];
-  thread_local std::string_view view;
-  timespec ts{};
-  ::clock_gettime(CLOCK_REALTIME_COARSE, &ts);
-  if (ts.tv_sec != cached) {
-    cached = ts.tv_sec;
-    view = format_http_date(ts.tv_sec, buf);
-  }
-  return view;
 }
 
 std::time_t parse_http_date(std::string_view s) noexcept {

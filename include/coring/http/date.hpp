@@ -1,4 +1,4 @@
-// HTTP dates (RFC 9110 §5.6.7 IMF-fixdate): formatting, parsing, and a cached "now" for the Date field.
+// HTTP dates (RFC 9110 §5.6.7 IMF-fixdate): formatting and parsing. The server caches its Date field per second itself.
 #pragma once
 
 #include <ctime>
@@ -10,7 +10,5 @@ namespace coring::http {
 std::string_view format_http_date(std::time_t t, char* buf) noexcept;
 /// Parses an IMF-fixdate; -1 if `s` is not one (the obsolete RFC 850 and asctime forms are not accepted).
 std::time_t parse_http_date(std::string_view s) noexcept;
-/// The IMF-fixdate of the current second; formatted at most once per second per thread.
-std::string_view http_date_now() noexcept;
 
 }  // namespace coring::http
