@@ -18,7 +18,7 @@ void render_runtime_stats(std::string& out, const std::vector<RuntimeStats>& sha
       {"coring_runtime_ops_submitted_total", "counter", "Operations submitted (SQEs, or readiness-driven syscalls).",
        &RuntimeStats::ops_submitted},
       {"coring_runtime_completions_total", "counter", "Completions (CQEs, or readiness events).", &RuntimeStats::completions},
-      {"coring_runtime_cq_overflows_total", "counter", "Completion queue overflows.", &RuntimeStats::cq_overflows},
+      {"coring_runtime_cq_overflows_total", "counter", "Completions that did not fit in the completion queue (overflowed or dropped).", &RuntimeStats::cq_overflows},
       {"coring_runtime_buffer_exhausted_total", "counter", "Receives that found the buffer pool empty.",
        &RuntimeStats::buffer_exhausted},
       {"coring_runtime_recv_paused_total", "counter", "Connections paused at their buffer share.", &RuntimeStats::recv_paused},

@@ -55,6 +55,11 @@ struct RuntimeOptions {
   /// The offload pool: threads (started on first use) and its queue bound.
   unsigned offload_threads = 2;
   uint32_t offload_queue = 256;
+  /// io_uring features to leave off even where the kernel has them, by the
+  /// names describe() uses, comma-separated: "defer_taskrun", "single_issuer",
+  /// "coop_taskrun", "submit_all". For tests of the older kernels' paths and
+  /// for comparisons. The environment variable CORING_URING_OFF adds to it.
+  std::string uring_off;
 };
 
 namespace detail {

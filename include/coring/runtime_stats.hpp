@@ -11,7 +11,8 @@ struct RuntimeStats {
   uint64_t submit_syscalls = 0;     ///< io_uring_enter / epoll_wait calls
   uint64_t ops_submitted = 0;       ///< SQEs (io_uring) or readiness-driven syscalls (epoll)
   uint64_t completions = 0;         ///< CQEs (io_uring) or readiness events (epoll)
-  uint64_t cq_overflows = 0;        ///< times the kernel reported CQ overflow
+  uint64_t cq_overflows = 0;        ///< completions that did not fit in the CQ (kept in the kernel's overflow list, or dropped)
+  uint64_t abandon_waits = 0;       ///< in-flight operations whose owner was destroyed: the driver waited for the kernel to let go
   uint64_t buffer_exhausted = 0;    ///< receives that found the buffer pool empty (backpressure)
   uint64_t recv_paused = 0;         ///< connections paused at their buffer share
   uint64_t accept_backoffs = 0;     ///< accept paused after EMFILE/ENFILE/ENOMEM

@@ -7,6 +7,7 @@
 
 #include "coring/detail/completion.hpp"
 #include "coring/net/address.hpp"
+#include "coring/net/listener.hpp"
 #include "coring/runtime.hpp"
 
 namespace coring::detail {
@@ -24,6 +25,10 @@ class Driver {
   virtual ~Driver() = default;
   virtual Backend backend() const noexcept = 0;
   virtual std::string describe() const = 0;
+  /// Flags for socket(2) and accept4(2) on this backend: SOCK_CLOEXEC, plus
+  /// SOCK_NONBLOCK for a reactor (a proactor wants blocking sockets: on a
+  /// non-blocking one the kernel answers -EAGAIN instead of waiting itself).
+  virtual int socket_flags() const noexcept = 0;
 
   /// Submits what the loop produced since the last call (one syscall on
   /// io_uring), waits up to `timeout_ns` (-1: no limit, 0: just poll) and
@@ -31,7 +36,10 @@ class Driver {
   virtual void wait(int64_t timeout_ns) = 0;
 
   // --- streams ---
-  virtual void attach(Conn& c) = 0;
+  /// Allocates the driver's own record for the connected socket `fd` (a
+  /// subtype of Conn holding this backend's per-socket fields) and registers
+  /// it; freed by release() once its references are gone.
+  virtual Conn* make_conn(Loop& loop, int fd) = 0;
   /// Ensures received data will reach `c`. Returns true when data, EOF or an
   /// error was queued on `c` synchronously.
   virtual bool recv_start(Conn& c) = 0;
@@ -41,7 +49,9 @@ class Driver {
   /// Cancels a started operation. Returns true if it is gone now (the caller
   /// completes it); false if its completion (possibly -ECANCELED) will come.
   virtual bool cancel(Conn* c, Completion& op) = 0;
-  /// The operation's owner is being destroyed: it must never be completed.
+  /// The operation's owner is being destroyed: it must never be completed,
+  /// and once this returns the kernel no longer reads or writes memory the
+  /// owner lent it (a send's bytes), on every rung of the backend's features.
   virtual void abandon(Conn* c, Completion& op) noexcept = 0;
   /// Stops receiving and closes the socket; in-flight kernel work is cancelled.
   virtual void close(Conn& c) noexcept = 0;
@@ -49,7 +59,8 @@ class Driver {
   virtual void release(Conn* c) noexcept = 0;
 
   // --- listeners ---
-  virtual void listener_attach(ListenerState& l) = 0;
+  /// Allocates and registers the driver's record for listening socket `fd`.
+  virtual ListenerState* make_listener(Loop& loop, int fd, const ListenOptions& opts) = 0;
   /// Ensures accepted sockets will reach `l`; true if one was queued synchronously.
   virtual bool accept_start(ListenerState& l) = 0;
   virtual void listener_close(ListenerState& l) noexcept = 0;

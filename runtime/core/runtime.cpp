@@ -110,6 +110,7 @@ RuntimeStats total(const std::vector<RuntimeStats>& shards) noexcept {
     t.ops_submitted += s.ops_submitted;
     t.completions += s.completions;
     t.cq_overflows += s.cq_overflows;
+    t.abandon_waits += s.abandon_waits;
     t.buffer_exhausted += s.buffer_exhausted;
     t.recv_paused += s.recv_paused;
     t.accept_backoffs += s.accept_backoffs;

@@ -21,6 +21,27 @@ enum Tag : uintptr_t { kConn = 0, kListener = 1, kPoll = 2, kTagMask = 3 };
 
 uint64_t tagged(void* p, Tag t) { return reinterpret_cast<uintptr_t>(p) | t; }
 
+/// epoll's record of a connected socket.
+struct EpollConn : Conn {
+  using Conn::Conn;
+  Completion* write_waiter = nullptr;  // the send or connect waiting for EPOLLOUT
+  EpollConn* next_dead = nullptr;      // link in the list freed after this batch of events
+  bool readable = true;                // the last read did not hit EAGAIN
+  bool writable = true;                // the last write did not hit EAGAIN
+  bool peer_closed = false;            // EPOLLRDHUP/HUP seen: read until EOF
+  bool connecting = false;             // the write waiter is a connect
+  bool starved = false;                // the buffer pool ran dry under it
+};
+
+/// epoll's record of a listening socket.
+struct EpollListener : ListenerState {
+  using ListenerState::ListenerState;
+  bool readable = true;  // the last accept did not hit EAGAIN
+};
+
+EpollConn& as_epoll(Conn& c) noexcept { return static_cast<EpollConn&>(c); }
+EpollListener& as_epoll(ListenerState& l) noexcept { return static_cast<EpollListener&>(l); }
+
 class EpollDriver final : public Driver {
  public:
   explicit EpollDriver(Loop& loop) : loop_(loop), events_(1024) {
@@ -33,6 +54,7 @@ class EpollDriver final : public Driver {
   }
 
   Backend backend() const noexcept override { return Backend::epoll; }
+  int socket_flags() const noexcept override { return SOCK_CLOEXEC | SOCK_NONBLOCK; }
   std::string describe() const override { return "epoll edge-triggered, lazy reads into a shared buffer pool"; }
 
   void wait(int64_t timeout_ns) override {
@@ -66,16 +88,19 @@ class EpollDriver final : public Driver {
   }
 
   // ---- streams ----
-  void attach(Conn& c) override {
+  Conn* make_conn(Loop& loop, int fd) override {
+    auto* c = new EpollConn(&loop, fd);
     epoll_event ev{};
     ev.events = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET;
-    ev.data.u64 = tagged(&c, kConn);
-    if (::epoll_ctl(epfd_, EPOLL_CTL_ADD, c.fd, &ev) < 0) c.set_error(-errno);
+    ev.data.u64 = tagged(c, kConn);
+    if (::epoll_ctl(epfd_, EPOLL_CTL_ADD, fd, &ev) < 0) c->set_error(-errno);
+    return c;
   }
 
-  bool recv_start(Conn& c) override { return try_read(c); }
+  bool recv_start(Conn& c) override { return try_read(as_epoll(c)); }
 
-  int32_t send(Conn& c, Completion& op, const std::byte* p, std::size_t n) override {
+  int32_t send(Conn& conn, Completion& op, const std::byte* p, std::size_t n) override {
+    EpollConn& c = as_epoll(conn);
     if (c.writable) {
       for (;;) {
         ++loop_.stats.ops_submitted;
@@ -92,7 +117,8 @@ class EpollDriver final : public Driver {
     return kPending;
   }
 
-  int32_t connect(Conn& c, Completion& op, const SocketAddress& addr) override {
+  int32_t connect(Conn& conn, Completion& op, const SocketAddress& addr) override {
+    EpollConn& c = as_epoll(conn);
     if (::connect(c.fd, addr.data(), addr.size()) == 0) return 0;
     if (errno != EINPROGRESS) return -errno;
     c.writable = false;
@@ -106,8 +132,11 @@ class EpollDriver final : public Driver {
     return true;
   }
 
-  void abandon(Conn* c, Completion& op) noexcept override {
-    if (c) {
+  // Nothing of the owner's memory is in the kernel's hands after a call
+  // returns (send copies, connect copies the address): only forget the op.
+  void abandon(Conn* conn, Completion& op) noexcept override {
+    if (conn) {
+      EpollConn* c = static_cast<EpollConn*>(conn);
       if (c->write_waiter == &op) {
         c->write_waiter = nullptr;
         c->connecting = false;
@@ -123,29 +152,34 @@ class EpollDriver final : public Driver {
     }
   }
 
-  void close(Conn& c) noexcept override {
+  void close(Conn& conn) noexcept override {
+    EpollConn& c = as_epoll(conn);
     c.write_waiter = nullptr;
     ::close(c.fd);  // also leaves the epoll set
     c.fd = -1;
   }
 
-  void release(Conn* c) noexcept override {
-    c->starved_next = graveyard_;  // events of this batch may still name it
+  void release(Conn* conn) noexcept override {
+    auto* c = static_cast<EpollConn*>(conn);
+    c->next_dead = graveyard_;  // events of this batch may still name it
     graveyard_ = c;
   }
 
   // ---- listeners ----
-  void listener_attach(ListenerState& l) override {
+  ListenerState* make_listener(Loop& loop, int fd, const ListenOptions& opts) override {
+    auto* l = new EpollListener(&loop, fd, opts);
     epoll_event ev{};
     ev.events = EPOLLIN | EPOLLET;
-    ev.data.u64 = tagged(&l, kListener);
-    ::epoll_ctl(epfd_, EPOLL_CTL_ADD, l.fd, &ev);
+    ev.data.u64 = tagged(l, kListener);
+    ::epoll_ctl(epfd_, EPOLL_CTL_ADD, fd, &ev);
+    return l;
   }
 
-  bool accept_start(ListenerState& l) override {
+  bool accept_start(ListenerState& ls) override {
+    EpollListener& l = as_epoll(ls);
     while (l.readable && !l.closed && !l.backing_off) {
       ++loop_.stats.ops_submitted;
-      int fd = ::accept4(l.fd, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
+      int fd = ::accept4(l.fd, nullptr, nullptr, socket_flags());
       if (fd >= 0) {
         l.queue.push(fd);
         return true;
@@ -182,8 +216,8 @@ class EpollDriver final : public Driver {
     const uintptr_t bits = static_cast<uintptr_t>(ev.data.u64);
     void* p = reinterpret_cast<void*>(bits & ~uintptr_t(kTagMask));
     switch (bits & kTagMask) {
-      case kConn: on_conn(*static_cast<Conn*>(p), ev.events); break;
-      case kListener: on_listener(*static_cast<ListenerState*>(p)); break;
+      case kConn: on_conn(*static_cast<EpollConn*>(p), ev.events); break;
+      case kListener: on_listener(*static_cast<EpollListener*>(p)); break;
       case kPoll: {
         auto* op = static_cast<Completion*>(p);
         abandon(nullptr, *op);
@@ -193,7 +227,7 @@ class EpollDriver final : public Driver {
     }
   }
 
-  void on_conn(Conn& c, uint32_t events) {
+  void on_conn(EpollConn& c, uint32_t events) {
     if (c.closed) return;
     if (events & (EPOLLRDHUP | EPOLLHUP | EPOLLERR)) c.peer_closed = true;
     if (events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)) {
@@ -228,7 +262,7 @@ class EpollDriver final : public Driver {
     }
   }
 
-  void on_listener(ListenerState& l) {
+  void on_listener(EpollListener& l) {
     if (l.closed) return;
     l.readable = true;
     if (l.waiter && accept_start(l)) ListenerOps::wake(l);
@@ -237,11 +271,11 @@ class EpollDriver final : public Driver {
   // Reads one buffer's worth if the socket may have data. True when data,
   // EOF or an error is now queued on the connection. The common "nothing to
   // read" answer is decided here, inline, without entering read_one().
-  bool try_read(Conn& c) {
+  bool try_read(EpollConn& c) {
     if (c.closed || !c.readable) return false;
     return read_into_queue(c);  // a tail call: the test above saves no registers
   }
-  [[gnu::noinline]] bool read_into_queue(Conn& c) {
+  [[gnu::noinline]] bool read_into_queue(EpollConn& c) {
     const int64_t r = read_one(c);
     if (r > 0) c.queue.push({static_cast<uint32_t>(r >> 16), static_cast<uint16_t>(r)});
     return r != 0;
@@ -250,7 +284,7 @@ class EpollDriver final : public Driver {
   // One recv(2) into a pool buffer. Returns (len << 16 | buffer id) when
   // bytes arrived, 0 when there is nothing to read (or no buffer), -1 when
   // EOF or an error is now recorded on the connection.
-  [[gnu::noinline]] int64_t read_one(Conn& c) {
+  [[gnu::noinline]] int64_t read_one(EpollConn& c) {
     BufferPool& pool = loop_.pool();
     int id = pool.acquire();
     if (id < 0) [[unlikely]] {
@@ -281,7 +315,7 @@ class EpollDriver final : public Driver {
     }
   }
 
-  [[gnu::cold, gnu::noinline]] void starve(Conn& c) {
+  [[gnu::cold, gnu::noinline]] void starve(EpollConn& c) {
     ++loop_.stats.buffer_exhausted;
     if (!c.starved) {
       c.starved = true;
@@ -292,7 +326,7 @@ class EpollDriver final : public Driver {
 
   void resume_starved() {
     while (!starved_.empty() && loop_.pool().available() > 0) {
-      Conn* c = starved_.back();
+      EpollConn* c = starved_.back();
       starved_.pop_back();
       c->starved = false;
       if (c->reader && try_read(*c)) StreamOps::wake_reader(*c);
@@ -301,11 +335,11 @@ class EpollDriver final : public Driver {
   }
 
   void free_graveyard() noexcept {
-    while (Conn* c = graveyard_) {
-      graveyard_ = c->starved_next;
+    while (EpollConn* c = graveyard_) {
+      graveyard_ = c->next_dead;
       delete c;
     }
-    for (ListenerState* l : dead_listeners_) delete l;
+    for (ListenerState* l : dead_listeners_) delete static_cast<EpollListener*>(l);
     dead_listeners_.clear();
   }
 
@@ -314,8 +348,8 @@ class EpollDriver final : public Driver {
   bool have_pwait2_ = true;
   std::vector<epoll_event> events_;
   std::vector<PollReg> polls_;
-  std::vector<Conn*> starved_;
-  Conn* graveyard_ = nullptr;
+  std::vector<EpollConn*> starved_;
+  EpollConn* graveyard_ = nullptr;
   std::vector<ListenerState*> dead_listeners_;
 };
 

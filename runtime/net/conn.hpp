@@ -1,8 +1,7 @@
-// Conn and ListenerState: the per-socket state behind Stream and Listener, shared by both backends.
+// Conn and ListenerState: the backend-blind part of a socket's state; each driver derives its own record from them.
 #pragma once
 
 #include <cstdint>
-#include <memory>
 
 #include "coring/detail/loop_hooks.hpp"
 #include "coring/net/listener.hpp"
@@ -19,29 +18,25 @@ struct RecvItem {
   uint16_t id;
 };
 
-/// One connected socket. Owned by its Stream plus every suspended operation
-/// that refers to it (refs); freed through the driver when refs reach zero.
+/// One connected socket: what the awaiters above the driver boundary read and
+/// write. A driver allocates it as its own subtype (Driver::make_conn) and
+/// frees it (Driver::release) once `refs` reaches zero: the Stream holds one
+/// reference, and an awaiter that resumes later than the Stream may live
+/// holds one (see docs/architecture.md, "The awaiter rule").
 struct Conn {
   Loop* loop;
   int fd;
   uint32_t refs = 1;
   SmallRing<RecvItem, 2> queue;      // received, not yet handed to the user
   SendAwaiter* send_head = nullptr;  // the send in flight; the rest queue behind it
-  RecvAwaiter* reader = nullptr;     // task waiting in recv() (between the two: see RecvAwaiter's fields)
+  RecvAwaiter* reader = nullptr;     // task waiting in recv()
   SendAwaiter* send_tail = nullptr;
-  void* recv_slot = nullptr;         // io_uring: the armed multishot recv
-  Completion* write_waiter = nullptr;  // epoll: op waiting for EPOLLOUT
-  Conn* starved_next = nullptr;      // epoll: link in the list of connections freed after this batch
-  int32_t error = 0;                 // sticky receive error (-errno)
-  bool rx_end = false;       // eof, error or closed: recv() never waits again (one test on the hot path)
+  int32_t error = 0;        // sticky receive error (-errno)
+  bool rx_end = false;      // eof, error or closed: recv() never waits again (one test on the hot path)
   bool eof = false;
-  bool armed = false;        // io_uring: multishot recv in flight
-  bool pausing = false;      // io_uring: cancel of the multishot requested (share reached)
-  bool starved = false;      // waiting for the pool to recover
-  bool readable = true;      // epoll: last read did not hit EAGAIN
-  bool writable = true;      // epoll: last write did not hit EAGAIN
-  bool peer_closed = false;  // epoll: EPOLLRDHUP/HUP seen; read until EOF
-  bool connecting = false;   // epoll: the write waiter is a connect
+  // The driver's receive is started and keeps delivering by itself (a
+  // proactor's multishot receive): recv() suspends without calling it.
+  bool rx_armed = false;
   bool closed = false;
 
   Conn(Loop* l, int f) noexcept : loop(l), fd(f) {}
@@ -53,6 +48,7 @@ struct Conn {
 };
 
 /// One listening socket, with the accepted sockets not yet handed out.
+/// Allocated and freed by the driver (make_listener / release), like Conn.
 struct ListenerState : TimerNode {
   Loop* loop;
   int fd;
@@ -60,11 +56,7 @@ struct ListenerState : TimerNode {
   ListenOptions opts;
   SmallRing<int, 4> queue;
   AcceptAwaiter* waiter = nullptr;
-  void* accept_slot = nullptr;  // io_uring: the armed multishot accept
-  bool armed = false;
-  bool pausing = false;
   bool backing_off = false;  // after EMFILE/ENFILE: waits on the timer before accepting again
-  bool readable = true;      // epoll
   bool closed = false;
 
   ListenerState(Loop* l, int f, ListenOptions o) noexcept : loop(l), fd(f), opts(o) {}

@@ -1,4 +1,4 @@
-// Listener: bind/listen, the accept awaiter, and back-off after descriptor exhaustion.
+// Listener: bind/listen, close, and the accept back-off after descriptor exhaustion (accept itself: accept_op.cpp).
 #include "coring/net/listener.hpp"
 
 #include <sys/socket.h>
@@ -18,14 +18,15 @@ using detail::Loop;
 namespace {
 constexpr int64_t kBackoffNs = 50'000'000;  // 50 ms between accept retries after EMFILE
 
-void unref(ListenerState* l) noexcept {
+}  // namespace
+
+void detail::ListenerOps::unref(ListenerState* l) noexcept {
   if (--l->refs == 0) {
     while (!l->queue.empty()) ::close(l->queue.pop());
     l->loop->listener_released(l);
     l->loop->driver().release(l);
   }
 }
-}  // namespace
 
 Result<Listener> Listener::bind(std::string_view addr, ListenOptions opts) {
   auto a = SocketAddress::parse(addr);
@@ -36,9 +37,7 @@ Result<Listener> Listener::bind(std::string_view addr, ListenOptions opts) {
 Result<Listener> Listener::bind(const SocketAddress& addr, ListenOptions opts) {
   Loop* loop = Loop::current();
   if (!loop) return errc::operation_not_permitted;
-  int flags = SOCK_STREAM | SOCK_CLOEXEC;
-  if (loop->driver().backend() == Backend::epoll) flags |= SOCK_NONBLOCK;
-  int fd = ::socket(addr.family(), flags, 0);
+  int fd = detail::open_socket(*loop, addr.family());
   if (fd < 0) return errno_code(errno);
   int one = 1;
   ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
@@ -52,8 +51,7 @@ Result<Listener> Listener::bind(const SocketAddress& addr, ListenOptions opts) {
     ::close(fd);
     return errno_code(e);
   }
-  auto* st = new ListenerState(loop, fd, opts);
-  loop->driver().listener_attach(*st);
+  ListenerState* st = loop->driver().make_listener(*loop, fd, opts);
   loop->listener_opened(st);
   if (loop->stopping()) detail::ListenerOps::shut(*st);  // a stopping shard accepts nothing new
   Listener l;
@@ -73,7 +71,7 @@ void Listener::close() noexcept {
   ListenerState* l = std::exchange(l_, nullptr);
   if (!l) return;
   ListenerOps::shut(*l);
-  unref(l);
+  ListenerOps::unref(l);
 }
 
 void detail::ListenerOps::shut(ListenerState& l) noexcept {
@@ -81,18 +79,7 @@ void detail::ListenerOps::shut(ListenerState& l) noexcept {
   l.closed = true;
   if (l.queued()) detail::timer_remove(&l);
   l.loop->driver().listener_close(l);
-  if (AcceptAwaiter* w = std::exchange(l.waiter, nullptr)) {
-    w->waiting_ = false;
-    l.loop->schedule(w->waiter_);
-  }
-}
-
-void detail::ListenerOps::wake(ListenerState& l) noexcept {
-  if (AcceptAwaiter* w = l.waiter) {
-    l.waiter = nullptr;
-    w->waiting_ = false;
-    w->waiter_.resume();
-  }
+  wake_later(l);
 }
 
 void detail::ListenerOps::on_error(ListenerState& l, int32_t res) noexcept {
@@ -114,62 +101,6 @@ void detail::ListenerOps::on_error(ListenerState& l, int32_t res) noexcept {
     if (st->waiter && st->loop->driver().accept_start(*st)) ListenerOps::wake(*st);
   };
   loop->timers().add(&l);
-}
-
-AcceptAwaiter::~AcceptAwaiter() {
-  if (!l_) return;
-  if (waiting_ && l_->waiter == this) l_->waiter = nullptr;
-  if (cancel_) cancel_->disarm(this);
-  if (waiter_) unref(l_);
-}
-
-bool AcceptAwaiter::await_ready() noexcept { return !l_ || !l_->queue.empty() || l_->closed; }
-
-bool AcceptAwaiter::suspend(std::coroutine_handle<> h, detail::CancelState* cs) {
-  if ((cs && cs->cancelled) || l_->waiter) {
-    cancelled_ = true;
-    return false;
-  }
-  if (!l_->backing_off && l_->loop->driver().accept_start(*l_)) return false;
-  l_->waiter = this;
-  waiting_ = true;
-  waiter_ = h;
-  ++l_->refs;
-  if (cs) {
-    cancel_ = cs;
-    cancel_fn = [](detail::Canceller* k) {
-      auto* a = static_cast<AcceptAwaiter*>(k);
-      if (a->l_->waiter == a) a->l_->waiter = nullptr;
-      a->waiting_ = false;
-      a->cancelled_ = true;
-      a->l_->loop->schedule(a->waiter_);
-    };
-    cs->arm(this);
-  }
-  return true;
-}
-
-Result<Stream> AcceptAwaiter::await_resume() noexcept {
-  if (cancel_) {
-    cancel_->disarm(this);
-    cancel_ = nullptr;
-  }
-  ListenerState* l = l_;
-  if (!l) return errc::bad_file_descriptor;
-  struct Unref {
-    AcceptAwaiter* a;
-    ~Unref() {
-      if (a->waiter_) {
-        a->waiter_ = {};
-        unref(a->l_);
-      }
-    }
-  } drop{this};
-  if (cancelled_ || l->closed) return errc::operation_canceled;
-  if (l->queue.empty()) return errc::resource_unavailable_try_again;
-  int fd = l->queue.pop();
-  ++l->loop->stats.connections_accepted;
-  return Stream(detail::StreamOps::make(l->loop, fd));
 }
 
 }  // namespace coring

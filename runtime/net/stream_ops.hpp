@@ -1,4 +1,4 @@
-// StreamOps: backend-independent logic of Stream operations, called by awaiters and drivers.
+// StreamOps and ListenerOps: the backend-blind entry points of the socket operations, called by awaiters and drivers.
 #pragma once
 
 #include "runtime/net/conn.hpp"
@@ -52,9 +52,15 @@ struct StreamOps {
   static void remove_queued(Conn& c, SendAwaiter& a) noexcept;
 };
 
+/// socket(family, SOCK_STREAM | the driver's socket flags): -1 with errno on failure.
+int open_socket(Loop& loop, int family);
+
 struct ListenerOps {
-  /// A driver queued an accepted fd (or the listener closed): resume its waiter.
+  /// A driver queued an accepted fd: resume the waiter now.
   static void wake(ListenerState& l) noexcept;
+  /// The listener closed: schedule the waiter (it holds a reference until it runs).
+  static void wake_later(ListenerState& l) noexcept;
+  static void unref(ListenerState* l) noexcept;
   /// Stops listening (socket closed, waiter resumed with operation_canceled);
   /// the Listener handle stays valid. Used by close() and a graceful stop.
   static void shut(ListenerState& l) noexcept;

@@ -5,11 +5,31 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <cstdlib>
 #include <cstring>
 
 namespace coring::detail::uring {
 
-int setup_ring(io_uring& ring, unsigned sq_entries, unsigned cq_entries, RingSetup& out, std::string& why) {
+unsigned flags_turned_off(const std::string& names) {
+  std::string all = names;
+  if (const char* env = std::getenv("CORING_URING_OFF")) all += std::string(",") + env;
+  unsigned off = 0;
+  std::size_t i = 0;
+  while (i <= all.size()) {
+    std::size_t j = all.find(',', i);
+    if (j == std::string::npos) j = all.size();
+    const std::string name = all.substr(i, j - i);
+    if (name == "defer_taskrun") off |= IORING_SETUP_DEFER_TASKRUN;
+    else if (name == "single_issuer") off |= IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN;  // DEFER needs it
+    else if (name == "coop_taskrun") off |= IORING_SETUP_COOP_TASKRUN;
+    else if (name == "submit_all") off |= IORING_SETUP_SUBMIT_ALL;
+    i = j + 1;
+  }
+  return off;
+}
+
+int setup_ring(io_uring& ring, unsigned sq_entries, unsigned cq_entries, unsigned off, RingSetup& out,
+               std::string& why) {
   // From the best set (kernel 6.1+) down to the plain ring; EINVAL means "flag unknown".
   const unsigned attempts[] = {
       IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN | IORING_SETUP_SUBMIT_ALL,
@@ -20,6 +40,7 @@ int setup_ring(io_uring& ring, unsigned sq_entries, unsigned cq_entries, RingSet
   };
   int r = -EINVAL;
   for (unsigned flags : attempts) {
+    flags &= ~off;
     io_uring_params p{};
     p.flags = flags | IORING_SETUP_CQSIZE;
     p.cq_entries = cq_entries;

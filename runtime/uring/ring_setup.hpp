@@ -15,9 +15,15 @@ struct RingSetup {
   bool msg_ring = false;    ///< IORING_OP_MSG_RING (cross-shard wake-ups without an eventfd)
 };
 
-/// Initialises `ring`, dropping optional flags on EINVAL (older kernels).
-/// Returns 0 or -errno; on failure `why` says what the caller should log.
-int setup_ring(io_uring& ring, unsigned sq_entries, unsigned cq_entries, RingSetup& out, std::string& why);
+/// The IORING_SETUP_* flags named in `names` (RuntimeOptions::uring_off) and
+/// in the environment variable CORING_URING_OFF, comma-separated.
+unsigned flags_turned_off(const std::string& names);
+
+/// Initialises `ring`, dropping optional flags on EINVAL (older kernels) and
+/// never using those in `off`. Returns 0 or -errno; on failure `why` says
+/// what the caller should log.
+int setup_ring(io_uring& ring, unsigned sq_entries, unsigned cq_entries, unsigned off, RingSetup& out,
+               std::string& why);
 
 /// Registers a provided-buffer ring of `entries` entries (power of two) for
 /// group `bgid`. Returns the ring memory, or null with `why` set.

@@ -1,8 +1,13 @@
 // UringDriver: one ring per shard; multishot accept/recv on a provided-buffer ring, one submit per turn.
 #include "runtime/uring/uring_driver.hpp"
 
+#include <fcntl.h>
 #include <poll.h>
+#include <sys/socket.h>
 #include <unistd.h>
+
+#include <cstdio>
+#include <cstring>
 
 #include <algorithm>
 #include <vector>
@@ -19,6 +24,25 @@ namespace {
 using uring::Slot;
 constexpr uint16_t kBufferGroup = 0;
 
+/// io_uring's record of a connected socket.
+struct UringConn : Conn {
+  using Conn::Conn;
+  Slot* recv_slot = nullptr;  // the armed multishot recv (Conn::rx_armed while set)
+  bool pausing = false;       // its cancel was requested: the connection's share is used up
+  bool starved = false;       // the buffer ring ran dry under it: re-armed when buffers return
+};
+
+/// io_uring's record of a listening socket.
+struct UringListener : ListenerState {
+  using ListenerState::ListenerState;
+  Slot* accept_slot = nullptr;  // the armed multishot accept
+  bool armed = false;
+  bool pausing = false;  // its cancel was requested: the accept queue is full
+};
+
+UringConn& as_uring(Conn& c) noexcept { return static_cast<UringConn&>(c); }
+UringListener& as_uring(ListenerState& l) noexcept { return static_cast<UringListener&>(l); }
+
 class UringDriver final : public Driver {
  public:
   explicit UringDriver(Loop& loop) : loop_(loop), pool_(loop.pool()) {}
@@ -29,7 +53,8 @@ class UringDriver final : public Driver {
 
   bool init(std::string& why) {
     const RuntimeOptions& o = loop_.options();
-    if (uring::setup_ring(ring_, o.sq_entries, o.cq_entries, setup_, why) < 0) return false;
+    const unsigned off = uring::flags_turned_off(o.uring_off);
+    if (uring::setup_ring(ring_, o.sq_entries, o.cq_entries, off, setup_, why) < 0) return false;
     ring_ok_ = true;
     buf_ring_ = uring::register_buf_ring(ring_, pool_.count(), kBufferGroup, why);
     if (!buf_ring_) return false;
@@ -54,6 +79,7 @@ class UringDriver final : public Driver {
   }
 
   Backend backend() const noexcept override { return Backend::uring; }
+  int socket_flags() const noexcept override { return SOCK_CLOEXEC; }
   std::string describe() const override { return uring::describe_flags(setup_); }
 
   void wait(int64_t timeout_ns) override {
@@ -73,15 +99,16 @@ class UringDriver final : public Driver {
     }
     reap();
     overflowed_ = io_uring_cq_has_overflow(&ring_);
-    if (overflowed_) ++loop_.stats.cq_overflows;
+    if (overflowed_ || *ring_.cq.koverflow != dropped_seen_) [[unlikely]] count_overflow();
     if (!starved_.empty() && pool_.recovered()) resume_starved();
   }
 
   // ---- streams ----
-  void attach(Conn&) override {}
+  Conn* make_conn(Loop& loop, int fd) override { return new UringConn(&loop, fd); }
 
-  bool recv_start(Conn& c) override {
-    if (!c.armed && !c.starved && !c.rx_end) arm_recv(c);
+  bool recv_start(Conn& conn) override {
+    UringConn& c = as_uring(conn);
+    if (!c.rx_armed && !c.starved && !c.rx_end) arm_recv(c);
     return false;
   }
 
@@ -109,19 +136,37 @@ class UringDriver final : public Driver {
     return false;  // its CQE (-ECANCELED, or the result if it won the race) will come
   }
 
+  // The kernel may still read the op's memory (a send's bytes, a connect's
+  // address not yet copied) until its final CQE, and without DEFER_TASKRUN
+  // it may retry a send from task work that runs at any return to user space,
+  // before a cancel queued here would be submitted. So the op's SQE and the
+  // cancel are submitted now, and this waits until the kernel has posted the
+  // op's final CQE (it is absorbed later, its target cleared): when abandon()
+  // returns, the kernel holds no pointer into the owner's memory.
   void abandon(Conn*, Completion& op) noexcept override {
-    if (auto* s = static_cast<Slot*>(std::exchange(op.slot, nullptr))) {
-      s->target = nullptr;
-      cancel_slot(s);
+    auto* s = static_cast<Slot*>(std::exchange(op.slot, nullptr));
+    if (!s) return;
+    s->target = nullptr;
+    if (posted(s)) return;
+    cancel_slot(s);
+    flush();
+    ++loop_.stats.abandon_waits;
+    for (int i = 0; i < 1000 && !posted(s); ++i) {
+      if (io_uring_cq_has_overflow(&ring_)) break;  // it may sit in the overflow list: cannot be seen here
+      const unsigned ready = io_uring_smp_load_acquire(ring_.cq.ktail) - *ring_.cq.khead;
+      __kernel_timespec ts{0, 10'000'000};
+      io_uring_cqe* cqe = nullptr;
+      io_uring_submit_and_wait_timeout(&ring_, &cqe, ready + 1, &ts, nullptr);
     }
   }
 
-  void close(Conn& c) noexcept override {
-    if (auto* s = static_cast<Slot*>(std::exchange(c.recv_slot, nullptr))) {
+  void close(Conn& conn) noexcept override {
+    UringConn& c = as_uring(conn);
+    if (Slot* s = std::exchange(c.recv_slot, nullptr)) {
       s->target = nullptr;  // buffers it still delivers go straight back to the ring
       cancel_slot(s);
     }
-    c.armed = false;
+    c.rx_armed = false;
     // Queued after the cancels, so the kernel drops its requests first.
     io_uring_sqe* sqe = sqe_for(nullptr);
     io_uring_prep_close(sqe, c.fd);
@@ -129,18 +174,22 @@ class UringDriver final : public Driver {
     c.fd = -1;
   }
 
-  void release(Conn* c) noexcept override { delete c; }
+  void release(Conn* c) noexcept override { delete static_cast<UringConn*>(c); }
 
   // ---- listeners ----
-  void listener_attach(ListenerState&) override {}
+  ListenerState* make_listener(Loop& loop, int fd, const ListenOptions& opts) override {
+    return new UringListener(&loop, fd, opts);
+  }
 
-  bool accept_start(ListenerState& l) override {
+  bool accept_start(ListenerState& ls) override {
+    UringListener& l = as_uring(ls);
     if (!l.armed && !l.closed && !l.backing_off) arm_accept(l);
     return false;
   }
 
-  void listener_close(ListenerState& l) noexcept override {
-    if (auto* s = static_cast<Slot*>(std::exchange(l.accept_slot, nullptr))) {
+  void listener_close(ListenerState& ls) noexcept override {
+    UringListener& l = as_uring(ls);
+    if (Slot* s = std::exchange(l.accept_slot, nullptr)) {
       s->target = nullptr;
       cancel_slot(s);
     }
@@ -150,7 +199,7 @@ class UringDriver final : public Driver {
     skip_cqe_on_success(sqe);
   }
 
-  void release(ListenerState* l) noexcept override { delete l; }
+  void release(ListenerState* l) noexcept override { delete static_cast<UringListener*>(l); }
 
   int32_t poll_readable(int fd, Completion& op) override {
     Slot* s = slots_.get(Slot::kOp, &op);
@@ -218,7 +267,52 @@ class UringDriver final : public Driver {
     skip_cqe_on_success(sqe);
   }
 
-  void arm_recv(Conn& c) {
+  // Whether the final CQE of the op in slot `s` is in the CQ, not yet reaped
+  // (reap() publishes its head only at the end, so this sees the whole batch).
+  bool posted(const Slot* s) const noexcept {
+    const unsigned mask = ring_.cq.ring_mask;
+    const unsigned tail = io_uring_smp_load_acquire(ring_.cq.ktail);
+    for (unsigned h = *ring_.cq.khead; h != tail; ++h) {
+      const io_uring_cqe& cqe = ring_.cq.cqes[h & mask];
+      if (cqe.user_data == reinterpret_cast<uint64_t>(s) && !(cqe.flags & IORING_CQE_F_MORE)) return true;
+    }
+    return false;
+  }
+
+  // The CQ overflowed: completions wait in the kernel's overflow list (the
+  // next wait() flushes them in, with timeout 0) or, without memory for it,
+  // were dropped. cq_overflows counts both, by completion: the list's length
+  // from the ring's fdinfo, and the kernel's own count of dropped ones.
+  [[gnu::cold, gnu::noinline]] void count_overflow() {
+    const unsigned dropped = *ring_.cq.koverflow;
+    loop_.stats.cq_overflows += dropped - dropped_seen_;
+    dropped_seen_ = dropped;
+    if (!overflowed_) return;
+    if (!overflow_warned_) {
+      overflow_warned_ = true;
+      log(LogLevel::warn, "io_uring completion queue overflowed ({} entries): raise RuntimeOptions::cq_entries",
+          ring_.cq.ring_entries);
+    }
+    loop_.stats.cq_overflows += overflow_list_length();
+  }
+  uint64_t overflow_list_length() const {
+    char path[64];
+    std::snprintf(path, sizeof path, "/proc/self/fdinfo/%d", ring_.ring_fd);
+    FILE* f = std::fopen(path, "re");
+    if (!f) return 1;  // cannot tell: at least one
+    char line[256];
+    bool in_list = false;
+    uint64_t n = 0;
+    while (std::fgets(line, sizeof line, f)) {
+      if (std::strncmp(line, "CqOverflowList:", 15) == 0) in_list = true;
+      else if (in_list && std::strstr(line, "user_data=")) ++n;
+      else if (in_list) break;
+    }
+    std::fclose(f);
+    return n ? n : 1;
+  }
+
+  void arm_recv(UringConn& c) {
     Slot* s = slots_.get(Slot::kRecv, &c);
     io_uring_sqe* sqe = sqe_for(s);
     io_uring_prep_recv_multishot(sqe, c.fd, nullptr, 0, 0);
@@ -230,10 +324,10 @@ class UringDriver final : public Driver {
       sqe->file_index = room * pool_.buffer_size();  // sqe->optlen: total byte limit
     }
     c.recv_slot = s;
-    c.armed = true;
+    c.rx_armed = true;
   }
 
-  void arm_accept(ListenerState& l) {
+  void arm_accept(UringListener& l) {
     Slot* s = slots_.get(Slot::kAccept, &l);
     io_uring_prep_multishot_accept(sqe_for(s), l.fd, nullptr, nullptr, SOCK_CLOEXEC);
     l.accept_slot = s;
@@ -294,7 +388,7 @@ class UringDriver final : public Driver {
   }
 
   void on_recv(Slot* s, int32_t res, uint32_t flags) {
-    auto* c = static_cast<Conn*>(s->target);
+    auto* c = static_cast<UringConn*>(s->target);
     // The common case: bytes for a task that waits with nothing queued, and
     // the multishot recv goes on. The buffer goes straight to the task.
     constexpr uint32_t kBufMore = IORING_CQE_F_BUFFER | IORING_CQE_F_MORE;
@@ -307,7 +401,7 @@ class UringDriver final : public Driver {
     on_recv_other(s, c, res, flags);
   }
 
-  void on_recv_other(Slot* s, Conn* c, int32_t res, uint32_t flags) {
+  void on_recv_other(Slot* s, UringConn* c, int32_t res, uint32_t flags) {
     const bool more = flags & IORING_CQE_F_MORE;
     if (flags & IORING_CQE_F_BUFFER) pool_.taken();
     const auto id = static_cast<uint16_t>(flags >> IORING_CQE_BUFFER_SHIFT);
@@ -343,7 +437,7 @@ class UringDriver final : public Driver {
     if (!more) {
       slots_.put(s);
       c->recv_slot = nullptr;
-      c->armed = false;
+      c->rx_armed = false;
       c->pausing = false;
       if (c->reader && c->queue.empty()) recv_start(*c);
     }
@@ -356,7 +450,7 @@ class UringDriver final : public Driver {
 
   void on_accept(Slot* s, int32_t res, uint32_t flags) {
     const bool more = flags & IORING_CQE_F_MORE;
-    auto* l = static_cast<ListenerState*>(s->target);
+    auto* l = static_cast<UringListener*>(s->target);
     if (!l) {
       if (res >= 0) ::close(res);
       if (!more) slots_.put(s);
@@ -393,7 +487,7 @@ class UringDriver final : public Driver {
 
   void resume_starved() {
     resuming_.swap(starved_);  // both keep their capacity: no allocation per recovery
-    for (Conn* c : resuming_) {
+    for (UringConn* c : resuming_) {
       c->starved = false;
       if (!c->closed && c->reader && c->queue.empty()) recv_start(*c);
       StreamOps::unref(c);
@@ -409,8 +503,8 @@ class UringDriver final : public Driver {
   io_uring_buf_ring* buf_ring_ = nullptr;
   uring::SlotPool slots_;
   Slot no_waiter_{Slot::kNone, nullptr, nullptr};
-  std::vector<Conn*> starved_;
-  std::vector<Conn*> resuming_;  // scratch for resume_starved()
+  std::vector<UringConn*> starved_;
+  std::vector<UringConn*> resuming_;  // scratch for resume_starved()
   bool skip_success_ = false;
   bool msg_ring_ = false;  // IORING_OP_MSG_RING available for cross-shard wake-ups
   Slot wake_slot_{};          // user_data of MSG_RING CQEs that wake this loop
@@ -418,6 +512,8 @@ class UringDriver final : public Driver {
   uint32_t share_ = 8;  // buffers_per_connection
   uint32_t share_bytes_ = 0;  // byte limit per armed recv (0: kernel lacks it)
   bool overflowed_ = false;
+  bool overflow_warned_ = false;
+  unsigned dropped_seen_ = 0;  // the kernel's count of dropped completions, as last read
 };
 
 }  // namespace

@@ -28,17 +28,22 @@ struct ListenOptions {
 /// Awaiter of Listener::accept().
 class Listener;
 
+/// Errors of accept(): `operation_canceled` when the task was cancelled or
+/// the listener closed (close() or a graceful stop); `device_or_resource_busy`
+/// when another task is already waiting in accept() on this listener.
 class [[nodiscard]] AcceptAwaiter : detail::Canceller {
  public:
   explicit AcceptAwaiter(detail::ListenerState* l) noexcept : l_(l) {}
   AcceptAwaiter(AcceptAwaiter&& o) noexcept : l_(std::exchange(o.l_, nullptr)) {}
   AcceptAwaiter(const AcceptAwaiter&) = delete;
-  ~AcceptAwaiter();
+  ~AcceptAwaiter() {
+    if (waiter_) abandon();
+  }
 
   bool await_ready() noexcept;
   template <class P>
   bool await_suspend(std::coroutine_handle<P> h) {
-    return suspend(h, detail::cancel_state_of(h));
+    return suspend(h, detail::cancel_target_of(h));
   }
   Result<Stream> await_resume() noexcept;
 
@@ -46,11 +51,13 @@ class [[nodiscard]] AcceptAwaiter : detail::Canceller {
   friend struct detail::ListenerOps;
   friend class Listener;
   bool suspend(std::coroutine_handle<> h, detail::CancelState* cs);
+  void abandon() noexcept;  // destroyed while suspended
   detail::ListenerState* l_;
-  std::coroutine_handle<> waiter_;
-  detail::CancelState* cancel_ = nullptr;
-  bool waiting_ = false;
-  bool cancelled_ = false;
+  std::coroutine_handle<> waiter_;  // set while suspended
+  detail::CancelState* cancel_ = nullptr;  // armed with this awaiter while suspended
+  enum : uint8_t { kOk = 0, kCancelled = 1, kBusy = 2 };
+  uint8_t fail_ = kOk;
+  bool held_ = false;  // holds a reference on the listener (woken by close or a cancel)
 };
 
 /// A listening socket owned by one shard. accept() never reports transient

@@ -20,7 +20,10 @@ struct StreamOps;
 }  // namespace detail
 
 /// Awaiter of Stream::recv(): the next bytes that arrived, an empty buffer at
-/// EOF, or an error. Never waits when data is already queued.
+/// EOF, or an error. Never waits when data is already queued. Errors:
+/// `operation_canceled` when the task was cancelled or the stream closed;
+/// `device_or_resource_busy` when another task of the stream is already
+/// waiting in recv() (one reader at a time); the socket's own errors.
 class [[nodiscard]] RecvAwaiter : detail::Canceller {
  public:
   explicit RecvAwaiter(detail::Conn* c) noexcept : Canceller(Canceller::NoInit{}), conn_(c) {}
@@ -49,7 +52,8 @@ class [[nodiscard]] RecvAwaiter : detail::Canceller {
   std::coroutine_handle<> waiter_;  // set while suspended
   uint32_t item_len_ = 0;  // non-zero: buffer item_id_ was handed over directly
   uint16_t item_id_ = 0;
-  bool cancelled_ = false;
+  enum : uint8_t { kOk = 0, kCancelled = 1, kBusy = 2 };
+  uint8_t fail_ = kOk;
   // Woken later than it was detached from the connection (closed,
   // cancelled): holds a reference on the connection until it resumes.
   bool held_ = false;

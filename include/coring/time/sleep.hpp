@@ -15,6 +15,15 @@ using Duration = std::chrono::nanoseconds;
 
 /// Awaiter returned by sleep_for / sleep_until. Resumes with success when the
 /// time is reached, or with `errc::operation_canceled` if the task is cancelled.
+///
+/// Lifecycle (the awaiter rule of docs/architecture.md; no kernel involved):
+///
+/// | state     | registered with                         | who wakes it                           |
+/// |-----------|-----------------------------------------|----------------------------------------|
+/// | ready     | nothing (cancelled already, or due)     | -                                      |
+/// | suspended | the shard's timer heap, and armed in    | the timer (disarms, resumes at once)   |
+/// |           | its task's cancel state                 | or a cancel (leaves the heap, schedules)|
+/// | abandoned | leaves the heap and disarms itself      | -                                      |
 class SleepAwaiter : detail::TimerNode, detail::Canceller {
  public:
   explicit SleepAwaiter(int64_t deadline_ns) noexcept { deadline = deadline_ns; }
@@ -22,8 +31,10 @@ class SleepAwaiter : detail::TimerNode, detail::Canceller {
   /// Movable before it is awaited only (with_timeout(sleep_for(d), t) moves it into a task).
   SleepAwaiter(SleepAwaiter&& o) noexcept : SleepAwaiter(o.deadline) {}
   ~SleepAwaiter() {
-    if (queued()) detail::timer_remove(this);
-    if (cancel_) cancel_->disarm(this);
+    if (queued()) {  // destroyed while suspended
+      detail::timer_remove(this);
+      cancel_->disarm(this);
+    }
   }
 
   // Always reaches await_suspend, which sees the task's cancel state: a
@@ -31,36 +42,32 @@ class SleepAwaiter : detail::TimerNode, detail::Canceller {
   bool await_ready() const noexcept { return false; }
   template <class P>
   bool await_suspend(std::coroutine_handle<P> h) {
-    cancel_ = detail::cancel_state_of(h);
-    if (cancel_ && cancel_->cancelled) {
+    detail::CancelState* cs = detail::cancel_target_of(h);
+    if (cs->cancelled) {
       cancelled_ = true;
-      cancel_ = nullptr;
       return false;
     }
-    if (deadline <= detail::now_ns()) {  // already due: resume at once with success
-      cancel_ = nullptr;
-      return false;
-    }
+    if (deadline <= detail::now_ns()) return false;  // already due: resume at once with success
     waiter_ = h;
+    cancel_ = cs;
     fire = &on_fire;
     cancel_fn = &on_cancel;
     detail::timer_add(this);
-    if (cancel_) cancel_->arm(this);
+    cs->arm(this);
     return true;
   }
   Result<void> await_resume() noexcept {
-    if (cancel_) cancel_->disarm(this);
-    cancel_ = nullptr;
     if (cancelled_) return errc::operation_canceled;
     return {};
   }
 
  private:
-  static void on_fire(detail::TimerNode* t) {
+  static void on_fire(detail::TimerNode* t) {  // the heap has removed it
     auto* self = static_cast<SleepAwaiter*>(t);
+    self->cancel_->disarm(self);
     self->waiter_.resume();
   }
-  static void on_cancel(detail::Canceller* c) {
+  static void on_cancel(detail::Canceller* c) {  // cancel() has disarmed it
     auto* self = static_cast<SleepAwaiter*>(c);
     self->cancelled_ = true;
     detail::timer_remove(self);

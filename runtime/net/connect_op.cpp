@@ -1,4 +1,10 @@
-// Stream::connect: a non-blocking, cancellable TCP connect on the shard's backend.
+// connect: Stream::connect(), a non-blocking, cancellable TCP connect through the shard's driver.
+//
+// Lifecycle: the connect is an fd-wait operation (runtime/net/fd_wait.hpp has
+// its table). The new Conn lives in this coroutine's frame (the Stream `s`)
+// for as long as the awaiter does, so the awaiter holds no reference of its
+// own. The address is the frame's copy; io_uring copies it into the kernel
+// when the connect is first issued.
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -11,9 +17,7 @@ namespace coring {
 Task<Result<Stream>> Stream::connect(SocketAddress addr) {
   detail::Loop* loop = detail::Loop::current();
   if (!loop) co_return errc::operation_not_permitted;
-  int flags = SOCK_STREAM | SOCK_CLOEXEC;
-  if (loop->driver().backend() == Backend::epoll) flags |= SOCK_NONBLOCK;
-  int fd = ::socket(addr.family(), flags, 0);
+  int fd = detail::open_socket(*loop, addr.family());
   if (fd < 0) co_return errno_code(errno);
   Stream s(detail::StreamOps::make(loop, fd));
   detail::Conn* c = s.conn_;

@@ -1,0 +1,122 @@
+// recv: Stream::recv()'s awaiter, and the driver's entry points that hand it received buffers.
+//
+// Lifecycle of a RecvAwaiter (the awaiter rule: docs/architecture.md):
+//
+// | state     | registered with                | reference on the Conn        | the kernel may still touch           |
+// |-----------|--------------------------------|------------------------------|--------------------------------------|
+// | ready     | nothing (data, EOF or error    | the Stream's                 | pool buffers only (never the         |
+// |           | queued: no suspension)         |                              | awaiter): a multishot recv fills them |
+// | suspended | conn->reader, and armed in its | the Stream's (none of its    | pool buffers only                    |
+// |           | task's cancel state            | own)                         |                                      |
+// | woken     | nothing (the waker unregistered| the Stream's, when resumed   | nothing of the awaiter's             |
+// |           | and disarmed it)               | at once; its own (held_)     |                                      |
+// |           |                                | when scheduled by close() or |                                      |
+// |           |                                | a cancel                     |                                      |
+// | abandoned | detaches itself (reader slot,  | drops held_                  | nothing of the awaiter's             |
+// | (frame    | cancel state)                  |                              |                                      |
+// | destroyed)|                                |                              |                                      |
+//
+// A second task's recv() while one waits fails at once with
+// errc::device_or_resource_busy (misuse), never operation_canceled, which
+// means a cancel, a close or a graceful stop.
+#include "coring/net/stream.hpp"
+
+#include "runtime/core/loop.hpp"
+#include "runtime/net/stream_ops.hpp"
+
+namespace coring {
+using detail::Conn;
+using detail::StreamOps;
+
+void detail::StreamOps::wake_reader(Conn& c) noexcept {
+  if (RecvAwaiter* r = c.reader) {
+    c.reader = nullptr;
+    disarm(r);
+    r->waiter_.resume();
+  }
+}
+
+RecvAwaiter* detail::StreamOps::hand_to_reader(Conn& c, uint16_t id, uint32_t len) noexcept {
+  RecvAwaiter* r = c.reader;
+  c.reader = nullptr;
+  disarm(r);
+  r->item_id_ = id;
+  r->item_len_ = len;
+  return r;
+}
+
+void detail::StreamOps::resume_reader(RecvAwaiter* r) noexcept { r->waiter_.resume(); }
+
+void RecvAwaiter::abandon() noexcept {
+  Conn* c = conn_;  // alive: registered (the Stream's reference) or held_
+  if (c->reader == this) c->reader = nullptr;
+  cancel_->disarm(this);
+  if (held_) StreamOps::unref(c);
+}
+
+bool RecvAwaiter::await_ready() noexcept {
+  Conn* c = conn_;
+  return !c || !c->queue.empty() || c->rx_end;
+}
+
+bool RecvAwaiter::suspend(std::coroutine_handle<> h, detail::CancelState* cs) {
+  Conn* c = conn_;
+  if (cs->cancelled || c->reader) [[unlikely]] {
+    fail_ = c->reader && !cs->cancelled ? kBusy : kCancelled;
+    return false;
+  }
+  // An armed receive already delivers: no call into the driver.
+  if (!c->rx_armed && c->loop->driver().recv_start(*c)) return false;
+  c->reader = this;
+  waiter_ = h;
+  cancel_ = cs;
+  cancel_fn = [](detail::Canceller* k) {  // cancel() has disarmed us already
+    auto* a = static_cast<RecvAwaiter*>(k);
+    Conn* conn = a->conn_;
+    if (conn->reader != a) return;
+    conn->reader = nullptr;
+    a->fail_ = kCancelled;
+    ++conn->refs;
+    a->held_ = true;
+    conn->loop->schedule(a->waiter_);
+  };
+  cs->current = this;
+  return true;
+}
+
+Result<RecvBuffer> RecvAwaiter::await_resume() noexcept {
+  if (item_len_) [[likely]] {  // handed over while suspended (then never held_)
+    waiter_ = {};
+    detail::BufferPool& pool = conn_->loop->pool();
+    const uint32_t len = std::exchange(item_len_, 0);
+    return RecvBuffer(&pool, item_id_, pool.addr(item_id_), len);
+  }
+  return resume_other();
+}
+
+Result<RecvBuffer> RecvAwaiter::resume_other() noexcept {
+  waiter_ = {};
+  Conn* c = conn_;
+  if (!c) return errc::bad_file_descriptor;
+  struct Unhold {  // drops a held reference after the result is built
+    RecvAwaiter* a;
+    ~Unhold() {
+      if (a->held_) {
+        a->held_ = false;
+        StreamOps::unref(a->conn_);
+      }
+    }
+  } unhold{this};
+  if (fail_ == kBusy) return errc::device_or_resource_busy;
+  if (fail_ == kCancelled) return errc::operation_canceled;
+  if (!c->queue.empty()) {
+    detail::BufferPool& pool = c->loop->pool();
+    detail::RecvItem it = c->queue.pop();
+    return RecvBuffer(&pool, it.id, pool.addr(it.id), it.len);
+  }
+  if (c->closed) return errc::operation_canceled;
+  if (c->error) return errno_code(c->error);
+  return RecvBuffer{};  // EOF
+}
+
+}  // namespace coring
