@@ -24,12 +24,28 @@ struct Epoll {
 };
 #define CORING_BACKENDS ::coring::test::Uring, ::coring::test::Epoll
 
+/// The older rungs of io_uring's feature ladder, forced on this kernel:
+/// without DEFER_TASKRUN (completions run as task work at any return to user
+/// space, COOP_TASKRUN kept), and a plain ring with no optional setup flag.
+struct UringNoDefer {
+  static constexpr Backend backend = Backend::uring;
+  static constexpr const char* name = "uring without defer_taskrun";
+  static constexpr const char* uring_off = "defer_taskrun";
+};
+struct UringPlain {
+  static constexpr Backend backend = Backend::uring;
+  static constexpr const char* name = "uring with no optional setup flag";
+  static constexpr const char* uring_off = "defer_taskrun,single_issuer,coop_taskrun,submit_all";
+};
+#define CORING_RUNGS ::coring::test::Uring, ::coring::test::UringNoDefer, ::coring::test::UringPlain, ::coring::test::Epoll
+
 /// Runs `make()` or `make(rt)` (returning Task<T>) to completion on a fresh
 /// runtime of backend B; the second form lets the task read rt.stats().
 /// Returns false (and reports a skip) when io_uring is unavailable.
 template <class B, class F>
 bool run_on(F&& make, RuntimeOptions opts = {}) {
   opts.backend = B::backend;
+  if constexpr (requires { B::uring_off; }) opts.uring_off = B::uring_off;
   Runtime rt(opts);
   if (rt.backend() != B::backend) {
     MESSAGE("skipped on " << B::name << ": " << rt.fallback_reason());

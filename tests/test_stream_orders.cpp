@@ -38,7 +38,7 @@ Task<> destroy_then_cancel_now(CancelSource& src, std::unique_ptr<Stream>& s) {
 }
 }  // namespace
 
-TEST_CASE_TEMPLATE("stream orders: a recv cancelled, then its Stream destroyed before it runs", B, CORING_BACKENDS) {
+TEST_CASE_TEMPLATE("stream orders: a recv cancelled, then its Stream destroyed before it runs", B, CORING_RUNGS) {
   test::run_on<B>([](Runtime& rt) -> Task<> {
     Listener l = test::listen_local();
     Pair p = co_await connected_pair(l);
@@ -53,7 +53,7 @@ TEST_CASE_TEMPLATE("stream orders: a recv cancelled, then its Stream destroyed b
 }
 
 TEST_CASE_TEMPLATE("stream orders: sends in flight and queued, the Stream destroyed and their scopes cancelled before anything completes", B,
-                   CORING_BACKENDS) {
+                   CORING_RUNGS) {
   test::run_on<B>([](Runtime& rt) -> Task<> {
     Listener l = test::listen_local();
     Pair p = co_await connected_pair(l);
@@ -72,7 +72,7 @@ TEST_CASE_TEMPLATE("stream orders: sends in flight and queued, the Stream destro
 }
 
 TEST_CASE_TEMPLATE("stream orders: a partial big send, close, cancel, then its completion after the Stream is gone", B,
-                   CORING_BACKENDS) {
+                   CORING_RUNGS) {
   test::run_on<B>([](Runtime& rt) -> Task<> {
     Listener l = test::listen_local();
     Pair p = co_await connected_pair(l);
@@ -115,7 +115,7 @@ Task<> parked_recv(Stream& s, int* alive, int* resumed) {
 }  // namespace
 
 TEST_CASE_TEMPLATE("stream orders: close with a send in flight and one queued, then both frames destroyed before completion", B,
-                   CORING_BACKENDS) {
+                   CORING_RUNGS) {
   test::run_on<B>([](Runtime& rt) -> Task<> {
     Listener l = test::listen_local();
     Pair p = co_await connected_pair(l);
@@ -150,7 +150,7 @@ TEST_CASE_TEMPLATE("stream orders: close with a send in flight and one queued, t
   });
 }
 
-TEST_CASE_TEMPLATE("stream orders: a frame destroyed with its send in flight (no close), the Stream used again", B, CORING_BACKENDS) {
+TEST_CASE_TEMPLATE("stream orders: a frame destroyed with its send in flight (no close), the Stream used again", B, CORING_RUNGS) {
   test::run_on<B>([](Runtime& rt) -> Task<> {
     Listener l = test::listen_local();
     Pair p = co_await connected_pair(l);
@@ -264,7 +264,7 @@ Task<> chaos_round(Pair p, uint32_t seed, const std::string* data, int* finished
 }
 }  // namespace
 
-TEST_CASE_TEMPLATE("stream orders: cancel, close and destroy at random points around recv and sends", B, CORING_BACKENDS) {
+TEST_CASE_TEMPLATE("stream orders: cancel, close and destroy at random points around recv and sends", B, CORING_RUNGS) {
   test::run_on<B>([](Runtime& rt) -> Task<> {
     Listener l = test::listen_local();
     const std::string data = make_pattern(5, 3 << 20);

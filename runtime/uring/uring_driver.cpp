@@ -281,8 +281,11 @@ class UringDriver final : public Driver {
 
   // The CQ overflowed: completions wait in the kernel's overflow list (the
   // next wait() flushes them in, with timeout 0) or, without memory for it,
-  // were dropped. cq_overflows counts both, by completion: the list's length
-  // from the ring's fdinfo, and the kernel's own count of dropped ones.
+  // were dropped. cq_overflows counts both, by completion: the kernel's own
+  // count of dropped ones, and the entries that joined the list since the
+  // last look. The kernel moves its list into the CQ oldest first, before it
+  // posts anything new, so of the entries seen last time, as many as were
+  // reaped since have left it; any beyond the rest are new.
   [[gnu::cold, gnu::noinline]] void count_overflow() {
     const unsigned dropped = *ring_.cq.koverflow;
     loop_.stats.cq_overflows += dropped - dropped_seen_;
@@ -293,23 +296,35 @@ class UringDriver final : public Driver {
       log(LogLevel::warn, "io_uring completion queue overflowed ({} entries): raise RuntimeOptions::cq_entries",
           ring_.cq.ring_entries);
     }
-    loop_.stats.cq_overflows += overflow_list_length();
+    const uint64_t reaped = loop_.stats.completions - completions_at_look_;
+    const uint64_t still = listed_ > reaped ? listed_ - reaped : 0;
+    const int64_t len = overflow_list_length();
+    const uint64_t now = len < 0 ? still + 1 : static_cast<uint64_t>(len);  // unreadable: at least one new
+    if (now > still) loop_.stats.cq_overflows += now - still;
+    listed_ = now;
+    completions_at_look_ = loop_.stats.completions;
   }
-  uint64_t overflow_list_length() const {
+  // Entries in the ring's overflow list, from /proc/self/fdinfo (-1: unknown).
+  int64_t overflow_list_length() const {
     char path[64];
     std::snprintf(path, sizeof path, "/proc/self/fdinfo/%d", ring_.ring_fd);
     FILE* f = std::fopen(path, "re");
-    if (!f) return 1;  // cannot tell: at least one
+    if (!f) return -1;
     char line[256];
     bool in_list = false;
-    uint64_t n = 0;
+    int64_t n = -1;
     while (std::fgets(line, sizeof line, f)) {
-      if (std::strncmp(line, "CqOverflowList:", 15) == 0) in_list = true;
-      else if (in_list && std::strstr(line, "user_data=")) ++n;
-      else if (in_list) break;
+      if (std::strncmp(line, "CqOverflowList:", 15) == 0) {
+        in_list = true;
+        n = 0;
+      } else if (in_list && std::strstr(line, "user_data=")) {
+        ++n;
+      } else if (in_list) {
+        break;
+      }
     }
     std::fclose(f);
-    return n ? n : 1;
+    return n;
   }
 
   void arm_recv(UringConn& c) {
@@ -514,6 +529,8 @@ class UringDriver final : public Driver {
   bool overflowed_ = false;
   bool overflow_warned_ = false;
   unsigned dropped_seen_ = 0;  // the kernel's count of dropped completions, as last read
+  uint64_t listed_ = 0;        // overflow-list entries at the last look
+  uint64_t completions_at_look_ = 0;
 };
 
 }  // namespace

@@ -1,0 +1,141 @@
+// The io_uring rungs (DEFER_TASKRUN on and off, a plain ring) and epoll: sends abandoned mid-flight, CQ overflow.
+#include <poll.h>
+#include <sys/socket.h>
+
+#include <cstring>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "support.hpp"
+
+using namespace coring;
+using namespace coring::test;
+using namespace std::chrono_literals;
+
+namespace {
+
+/// The rung really runs: describe() names defer_taskrun only where it is on.
+template <class B>
+void check_rung(Runtime& rt) {
+  if constexpr (requires { B::uring_off; }) CHECK(rt.describe().find("defer_taskrun") == std::string::npos);
+  if constexpr (std::is_same_v<B, Uring>) CHECK(rt.describe().find("defer_taskrun") != std::string::npos);
+}
+
+Task<> send_from(Stream& s, const char* p, std::size_t n) {
+  (void)co_await s.send_all(std::span(reinterpret_cast<const std::byte*>(p), n));
+}
+
+/// Reads with plain syscalls (each one a return to user space, where task
+/// work may run on the rungs without DEFER_TASKRUN) until nothing arrives for
+/// `quiet`. The receiver's window opens slowly after a zero window: with
+/// 100 ms the sender's retry is often not reached; 600 ms reaches it (checked
+/// by reverting the driver's abandon to "queue a cancel": junk bytes arrived
+/// on both rungs without DEFER_TASKRUN, never with it).
+std::string read_raw(int fd, std::chrono::milliseconds quiet) {
+  std::string got;
+  std::vector<char> buf(64 * 1024);
+  for (;;) {
+    pollfd p{fd, POLLIN, 0};
+    if (::poll(&p, 1, static_cast<int>(quiet.count())) <= 0) break;
+    ssize_t n = ::recv(fd, buf.data(), buf.size(), MSG_DONTWAIT);
+    if (n <= 0) break;
+    got.append(buf.data(), static_cast<std::size_t>(n));
+  }
+  return got;
+}
+
+}  // namespace
+
+TEST_CASE_TEMPLATE("rungs: a large send's task destroyed while the send waits; the peer then reads only the sent bytes, in order",
+                   B, CORING_RUNGS) {
+  test::run_on<B>([](Runtime& rt) -> Task<> {
+    check_rung<B>(rt);
+    Listener l = test::listen_local();
+    constexpr std::size_t kSize = 4 << 20;
+    for (int round = 0; round < 3; ++round) {
+      // A fresh connection each round: what the last one's sender still held
+      // may arrive late (the receiver's window update waits).
+      Pair p = co_await connected_pair(l);
+      small_buffers(p.server);
+      small_buffers(p.client);
+      // The bytes live on the heap, as a response body would; after the task
+      // is gone they are overwritten, as reused memory would be.
+      auto data = std::make_unique<std::string>(make_pattern(round, kSize));
+      Task<> t = send_from(p.server, data->data(), kSize);
+      t.handle().resume();  // the send is in flight: the peer does not read
+      co_await nap(20ms);
+      t = Task<>();  // its frame destroyed while the kernel still has the send
+      std::memset(data->data(), 0xEE, kSize);
+      const std::string got = read_raw(p.client.native_handle(), 600ms);
+      data.reset();
+      CHECK(got.size() > 0);
+      CHECK(got.size() < kSize);
+      const std::string want = make_pattern(round, got.size());
+      std::size_t bad = 0;
+      while (bad < got.size() && got[bad] == want[bad]) ++bad;
+      CHECK_MESSAGE(bad == got.size(), "round " << round << ": byte " << bad << " of " << got.size() << " is not the sent data: " << int(static_cast<unsigned char>(got[bad])) << " for " << int(static_cast<unsigned char>(want[bad])));
+      if (bad != got.size()) break;
+    }
+    if constexpr (B::backend == Backend::uring) CHECK(rt.stats().abandon_waits >= 1);
+  });
+}
+
+TEST_CASE_TEMPLATE("rungs: a send cancelled or its stream closed mid-flight on every rung: the peer gets a prefix, then EOF", B,
+                   CORING_RUNGS) {
+  test::run_on<B>([](Runtime& rt) -> Task<> {
+    check_rung<B>(rt);
+    Listener l = test::listen_local();
+    Pair p = co_await connected_pair(l);
+    small_buffers(p.server);
+    small_buffers(p.client);
+    const std::string big = make_pattern(9, 4 << 20);
+    auto r = co_await with_timeout(p.server.send_all(bytes_of(big)), 30ms);
+    CHECK(!r);
+    p.server.close();
+    std::string got;
+    CHECK(co_await recv_to_eof(p.client, &got));
+    CHECK(got.size() < big.size());
+    CHECK(got == big.substr(0, got.size()));
+  });
+}
+
+TEST_CASE_TEMPLATE("rungs: a completion queue that overflows loses nothing, and cq_overflows counts the completions", B,
+                   ::coring::test::Uring, ::coring::test::UringNoDefer) {
+  RuntimeOptions o;
+  o.sq_entries = 16;
+  o.cq_entries = 32;
+  test::run_on<B>(
+      [](Runtime& rt) -> Task<> {
+        Listener l = test::listen_local();
+        constexpr int kPairs = 200;
+        std::vector<Pair> pairs;
+        for (int i = 0; i < kPairs; ++i) pairs.push_back(co_await connected_pair(l));
+        const uint64_t before = rt.stats().cq_overflows;
+        // kPairs sends in one turn: their completions cannot all fit in 32 entries.
+        std::vector<Task<Result<std::size_t>>> sends;
+        const std::string msg = "overflow";
+        auto one = [](Stream& s, const std::string& m) -> Task<Result<std::size_t>> { co_return co_await s.send_all(m); };
+        for (auto& p : pairs) sends.push_back(one(p.server, msg));
+        auto results = co_await when_all(std::move(sends));
+        int ok = 0;
+        for (auto& r : results) ok += r && *r == msg.size();
+        CHECK(ok == kPairs);
+        for (auto& p : pairs) {
+          std::string got;
+          while (got.size() < msg.size()) {
+            auto b = co_await p.client.recv();
+            REQUIRE(b);
+            REQUIRE(!b->empty());
+            got.append(b->view());
+          }
+          CHECK(got == msg);
+        }
+        const uint64_t counted = rt.stats().cq_overflows - before;
+        MESSAGE("cq_overflows: " << counted);
+        // Completions (about kPairs - 32 here), not loop turns (a few).
+        CHECK(counted >= kPairs / 2);
+        CHECK(counted <= kPairs + 8);
+      },
+      o);
+}
