@@ -23,6 +23,7 @@ BACKENDS=${BACKENDS:-"uring epoll threads"}
 SOURCES=${SOURCES:-127.0.0.1,127.0.0.2}
 OUT=${OUT:-$(mktemp -d /tmp/coring-c10k.XXXXXX)}
 mkdir -p "$OUT"
+scratch_only "$OUT"
 
 bench_build
 raise_nofile

@@ -55,6 +55,7 @@ ROUNDS=${ROUNDS:-3}
 BACKENDS=${BACKENDS:-"uring epoll raw"}
 OUT=${OUT:-$(mktemp -d /tmp/coring-efficiency.XXXXXX)}
 mkdir -p "$OUT"
+scratch_only "$OUT"
 
 bench_build
 raise_nofile

@@ -40,6 +40,7 @@ MODES="plain pipe$DEPTH"
 PEERS=$BENCH_ROOT/bench/peers
 OUT=${OUT:-$(mktemp -d /tmp/coring-http-vs-nginx.XXXXXX)}
 mkdir -p "$OUT"
+scratch_only "$OUT"
 
 command -v wrk >/dev/null || die "wrk missing: scripts/deps.sh --bench"
 command -v nginx >/dev/null || die "nginx missing: scripts/deps.sh --bench (nginx-light)"

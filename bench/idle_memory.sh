@@ -28,6 +28,7 @@ BACKENDS=${BACKENDS:-"uring epoll threads"}
 SOURCES=${SOURCES:-127.0.0.1,127.0.0.2,127.0.0.3,127.0.0.4}
 OUT=${OUT:-$(mktemp -d /tmp/coring-idle.XXXXXX)}
 mkdir -p "$OUT"
+scratch_only "$OUT"
 
 bench_build
 raise_nofile

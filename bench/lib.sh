@@ -16,6 +16,12 @@ PORT=$PORT_BASE  # set by pick_port
 
 log() { echo "[$(date +%H:%M:%S)] $*" >&2; }
 die() { log "error: $*"; exit 1; }
+# OUT holds raw tool output (logs, callgrind files, callgrind_annotate dumps): never bench/results/,
+# which keeps only the summaries that docs quote (copy those there by hand, with commit and command).
+scratch_only() {
+  local d; d=$(cd "$1" && pwd -P)
+  case $d/ in "$(cd "$BENCH_ROOT" && pwd -P)/bench/results/"*) die "OUT=$1 is under bench/results/: use a scratch directory";; esac
+}
 
 # Release build in $BUILD_DIR (skipped with NO_BUILD=1).
 bench_build() {

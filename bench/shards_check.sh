@@ -25,6 +25,7 @@ SERVER_CPUS=${SERVER_CPUS:-0,1}
 SOURCES=${SOURCES:-127.0.0.1,127.0.0.2}
 OUT=${OUT:-$(mktemp -d /tmp/coring-shards.XXXXXX)}
 mkdir -p "$OUT"
+scratch_only "$OUT"
 
 bench_build
 raise_nofile

@@ -29,6 +29,7 @@ INTERVAL=${INTERVAL:-2}
 SLOW_NICE=${SLOW_NICE:-19}
 OUT=${OUT:-$(mktemp -d /tmp/coring-slowloris.XXXXXX)}
 mkdir -p "$OUT"
+scratch_only "$OUT"
 command -v wrk >/dev/null || die "wrk missing: scripts/deps.sh --bench"
 if [[ ${NO_BUILD:-0} != 1 ]]; then
   log "building Release coring-http in $BUILD_DIR"

@@ -22,6 +22,7 @@ MSGS=${MSGS:-100}
 BACKENDS=${BACKENDS:-"uring epoll"}
 OUT=${OUT:-$(mktemp -d /tmp/coring-syscalls.XXXXXX)}
 mkdir -p "$OUT"
+scratch_only "$OUT"
 command -v strace >/dev/null || die "strace missing: apt-get install strace"
 
 bench_build
