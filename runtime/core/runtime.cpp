@@ -113,6 +113,7 @@ RuntimeStats total(const std::vector<RuntimeStats>& shards) noexcept {
     t.abandon_waits += s.abandon_waits;
     t.buffer_exhausted += s.buffer_exhausted;
     t.recv_paused += s.recv_paused;
+    t.connections_paused += s.connections_paused;
     t.accept_backoffs += s.accept_backoffs;
     t.connections_accepted += s.connections_accepted;
     t.connections_open += s.connections_open;

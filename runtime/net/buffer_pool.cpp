@@ -5,7 +5,6 @@
 
 #include <new>
 
-#include "coring/net/buffer.hpp"
 
 namespace coring::detail {
 
@@ -43,7 +42,5 @@ void BufferPool::use_free_list() {
   nfree_ = 0;
   for (uint32_t i = count_; i-- > 0;) free_[nfree_++] = static_cast<uint16_t>(i);
 }
-
-void release_buffer(BufferPool* pool, uint16_t id) noexcept { pool->release(id); }
 
 }  // namespace coring::detail

@@ -32,6 +32,13 @@ struct Conn {
   RecvAwaiter* reader = nullptr;     // task waiting in recv()
   SendAwaiter* send_tail = nullptr;
   int32_t error = 0;        // sticky receive error (-errno)
+  // The receive budget: buffers lent to the connection's tasks (RecvBuffers
+  // alive), and its share (RuntimeOptions::buffers_per_connection). Queued
+  // plus lent buffers never exceed the share: a driver receives no more for
+  // it, and recv() fails with no_buffer_space while `lent` is at the share.
+  uint16_t lent = 0;
+  uint16_t share = 8;
+  bool share_paused = false;  // counted in stats.connections_paused until a buffer comes back
   bool rx_end = false;      // eof, error or closed: recv() never waits again (one test on the hot path)
   bool eof = false;
   // The driver's receive is started and keeps delivering by itself (a

@@ -19,6 +19,13 @@
 // A second task's recv() while one waits fails at once with
 // errc::device_or_resource_busy (misuse), never operation_canceled, which
 // means a cancel, a close or a graceful stop.
+//
+// The receive budget: each RecvBuffer handed out counts in conn->lent and
+// holds a reference on the Conn until it goes back to the pool
+// (release_buffer). While `lent` is at the connection's share, recv() fails
+// at once with errc::no_buffer_space: the driver receives nothing more for
+// it (its data waits in the kernel, under TCP flow control), and the other
+// connections of the shard keep the rest of the pool.
 #include "coring/net/stream.hpp"
 
 #include "runtime/core/loop.hpp"
@@ -61,8 +68,8 @@ bool RecvAwaiter::await_ready() noexcept {
 
 bool RecvAwaiter::suspend(std::coroutine_handle<> h, detail::CancelState* cs) {
   Conn* c = conn_;
-  if (cs->cancelled || c->reader) [[unlikely]] {
-    fail_ = c->reader && !cs->cancelled ? kBusy : kCancelled;
+  if (cs->cancelled || c->reader || c->lent >= c->share) [[unlikely]] {
+    refuse(cs);
     return false;
   }
   // An armed receive already delivers: no call into the driver.
@@ -84,12 +91,43 @@ bool RecvAwaiter::suspend(std::coroutine_handle<> h, detail::CancelState* cs) {
   return true;
 }
 
+void RecvAwaiter::refuse(detail::CancelState* cs) noexcept {
+  Conn* c = conn_;
+  if (cs->cancelled) {
+    fail_ = kCancelled;
+  } else if (c->reader) {
+    fail_ = kBusy;
+  } else {
+    fail_ = kNoBuffers;
+    ++c->loop->stats.recv_paused;
+    if (!c->share_paused) {
+      c->share_paused = true;
+      ++c->loop->stats.connections_paused;
+    }
+  }
+}
+
+// A buffer of `c`'s, lent to its task.
+static RecvBuffer lend(Conn* c, uint16_t id, uint32_t len) noexcept {
+  ++c->lent;
+  ++c->refs;
+  return RecvBuffer(c, id, c->loop->pool().addr(id), len);
+}
+
+void detail::release_buffer(Conn* c, uint16_t id) noexcept {
+  c->loop->pool().release(id);
+  --c->lent;
+  if (c->share_paused) [[unlikely]] {
+    c->share_paused = false;
+    --c->loop->stats.connections_paused;
+  }
+  StreamOps::unref(c);
+}
+
 Result<RecvBuffer> RecvAwaiter::await_resume() noexcept {
   if (item_len_) [[likely]] {  // handed over while suspended (then never held_)
     waiter_ = {};
-    detail::BufferPool& pool = conn_->loop->pool();
-    const uint32_t len = std::exchange(item_len_, 0);
-    return RecvBuffer(&pool, item_id_, pool.addr(item_id_), len);
+    return lend(conn_, item_id_, std::exchange(item_len_, 0));
   }
   return resume_other();
 }
@@ -109,10 +147,10 @@ Result<RecvBuffer> RecvAwaiter::resume_other() noexcept {
   } unhold{this};
   if (fail_ == kBusy) return errc::device_or_resource_busy;
   if (fail_ == kCancelled) return errc::operation_canceled;
+  if (fail_ == kNoBuffers) return errc::no_buffer_space;
   if (!c->queue.empty()) {
-    detail::BufferPool& pool = c->loop->pool();
     detail::RecvItem it = c->queue.pop();
-    return RecvBuffer(&pool, it.id, pool.addr(it.id), it.len);
+    return lend(c, it.id, it.len);
   }
   if (c->closed) return errc::operation_canceled;
   if (c->error) return errno_code(c->error);

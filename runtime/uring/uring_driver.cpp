@@ -69,12 +69,12 @@ class UringDriver final : public Driver {
     msg_ring_ = setup_.msg_ring = uring::opcode_supported(ring_, IORING_OP_MSG_RING);
     wake_slot_ = Slot{Slot::kWake, &loop_, nullptr};
     wake_failed_slot_ = Slot{Slot::kWakeFailed, &loop_, nullptr};
-    share_ = o.buffers_per_connection;
+    reserve_ = pool_.count() / 8;
     setup_.recv_limit = uring::probe_multishot_limit(ring_, kBufferGroup, recycle, &pool_);
     // With the kernel's byte limit an armed recv ends by itself once it has
     // filled a connection's share of buffers; without it (Linux < 6.16) the
     // share is enforced by cancelling, which can overshoot by one burst.
-    share_bytes_ = setup_.recv_limit ? share_ * pool_.buffer_size() : 0;
+    byte_limit_ = setup_.recv_limit;
     return true;
   }
 
@@ -333,9 +333,13 @@ class UringDriver final : public Driver {
     io_uring_prep_recv_multishot(sqe, c.fd, nullptr, 0, 0);
     sqe->flags |= IOSQE_BUFFER_SELECT;
     uring::set_buf_group(sqe, kBufferGroup);
-    if (share_bytes_) {
-      // Room left in the connection's share; at least one buffer's worth.
-      uint32_t room = share_ > c.queue.size() ? share_ - c.queue.size() : 1;
+    if (byte_limit_) {
+      // Room left in the connection's share (queued and lent buffers count),
+      // at least one buffer's worth; one only while the pool is down to its
+      // reserve, so that every connection keeps a turn.
+      const uint32_t held = c.queue.size() + c.lent;
+      uint32_t room = c.share > held ? c.share - held : 1;
+      if (pool_.available() < reserve_) room = 1;
       sqe->file_index = room * pool_.buffer_size();  // sqe->optlen: total byte limit
     }
     c.recv_slot = s;
@@ -432,7 +436,7 @@ class UringDriver final : public Driver {
       c->queue.push({static_cast<uint32_t>(res), id});
       // The connection's share of the pool is used up: stop receiving for it
       // until the task consumes; the peer is held back by TCP flow control.
-      if (more && !c->pausing && c->queue.size() >= share_) {
+      if (more && !c->pausing && c->queue.size() + c->lent >= c->share) {
         c->pausing = true;
         ++loop_.stats.recv_paused;
         cancel_slot(s);
@@ -524,8 +528,8 @@ class UringDriver final : public Driver {
   bool msg_ring_ = false;  // IORING_OP_MSG_RING available for cross-shard wake-ups
   Slot wake_slot_{};          // user_data of MSG_RING CQEs that wake this loop
   Slot wake_failed_slot_{};   // user_data of this loop's MSG_RING SQEs (CQE only on failure)
-  uint32_t share_ = 8;  // buffers_per_connection
-  uint32_t share_bytes_ = 0;  // byte limit per armed recv (0: kernel lacks it)
+  uint32_t reserve_ = 0;     // below this many free buffers, a receive is armed for one buffer
+  bool byte_limit_ = false;  // multishot recv takes a total byte limit (Linux 6.16+)
   bool overflowed_ = false;
   bool overflow_warned_ = false;
   unsigned dropped_seen_ = 0;  // the kernel's count of dropped completions, as last read

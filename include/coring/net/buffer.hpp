@@ -9,25 +9,30 @@
 
 namespace coring {
 namespace detail {
-class BufferPool;
-void release_buffer(BufferPool* pool, uint16_t id) noexcept;
+struct Conn;
+void release_buffer(Conn* owner, uint16_t id) noexcept;
 }  // namespace detail
 
 /// Bytes that arrived on a Stream. The memory belongs to the shard's receive
 /// pool (on io_uring: a registered provided-buffer ring); it goes back to the
 /// pool when this object is destroyed, so keep it only as long as needed.
+/// Each one counts against its stream's share of the pool
+/// (RuntimeOptions::buffers_per_connection, even after the Stream is gone):
+/// while the stream's tasks hold that many, its recv() fails with
+/// `errc::no_buffer_space`; copy what you keep longer.
 /// An empty RecvBuffer from `recv()` means the peer closed its side (EOF).
+/// Shard-local: destroy it on the shard that received it.
 class RecvBuffer {
  public:
   RecvBuffer() = default;
-  RecvBuffer(detail::BufferPool* pool, uint16_t id, std::byte* data, uint32_t size) noexcept
-      : pool_(pool), data_(data), size_(size), id_(id) {}
+  RecvBuffer(detail::Conn* owner, uint16_t id, std::byte* data, uint32_t size) noexcept
+      : owner_(owner), data_(data), size_(size), id_(id) {}
   RecvBuffer(RecvBuffer&& o) noexcept
-      : pool_(std::exchange(o.pool_, nullptr)), data_(o.data_), size_(std::exchange(o.size_, 0)), id_(o.id_) {}
+      : owner_(std::exchange(o.owner_, nullptr)), data_(o.data_), size_(std::exchange(o.size_, 0)), id_(o.id_) {}
   RecvBuffer& operator=(RecvBuffer&& o) noexcept {
     if (this != &o) {
       reset();
-      pool_ = std::exchange(o.pool_, nullptr);
+      owner_ = std::exchange(o.owner_, nullptr);
       data_ = o.data_;
       size_ = std::exchange(o.size_, 0);
       id_ = o.id_;
@@ -37,7 +42,7 @@ class RecvBuffer {
   RecvBuffer(const RecvBuffer&) = delete;
   RecvBuffer& operator=(const RecvBuffer&) = delete;
   ~RecvBuffer() {
-    if (pool_) detail::release_buffer(pool_, id_);
+    if (owner_) detail::release_buffer(owner_, id_);
   }
 
   const std::byte* data() const noexcept { return data_; }
@@ -55,12 +60,12 @@ class RecvBuffer {
   }
   /// Returns the memory to the pool now.
   void reset() noexcept {
-    if (pool_) detail::release_buffer(std::exchange(pool_, nullptr), id_);
+    if (owner_) detail::release_buffer(std::exchange(owner_, nullptr), id_);
     size_ = 0;
   }
 
  private:
-  detail::BufferPool* pool_ = nullptr;
+  detail::Conn* owner_ = nullptr;  // the connection it counts against (it holds a reference)
   std::byte* data_ = nullptr;
   uint32_t size_ = 0;
   uint16_t id_ = 0;

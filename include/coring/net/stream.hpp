@@ -23,7 +23,9 @@ struct StreamOps;
 /// EOF, or an error. Never waits when data is already queued. Errors:
 /// `operation_canceled` when the task was cancelled or the stream closed;
 /// `device_or_resource_busy` when another task of the stream is already
-/// waiting in recv() (one reader at a time); the socket's own errors.
+/// waiting in recv() (one reader at a time); `no_buffer_space` when the
+/// stream's tasks hold its whole share of receive buffers (release one, or
+/// copy what you keep); the socket's own errors.
 class [[nodiscard]] RecvAwaiter : detail::Canceller {
  public:
   explicit RecvAwaiter(detail::Conn* c) noexcept : Canceller(Canceller::NoInit{}), conn_(c) {}
@@ -44,6 +46,7 @@ class [[nodiscard]] RecvAwaiter : detail::Canceller {
   friend struct detail::StreamOps;
   bool suspend(std::coroutine_handle<> h, detail::CancelState* cs);
   Result<RecvBuffer> resume_other() noexcept;
+  void refuse(detail::CancelState* cs) noexcept;  // fails the recv without suspending
   void abandon() noexcept;  // destroyed while suspended
   // (Fields that suspend() sets are kept apart, so GCC stores them one by
   // one instead of packing pairs into vector registers, which takes more
@@ -52,7 +55,7 @@ class [[nodiscard]] RecvAwaiter : detail::Canceller {
   std::coroutine_handle<> waiter_;  // set while suspended
   uint32_t item_len_ = 0;  // non-zero: buffer item_id_ was handed over directly
   uint16_t item_id_ = 0;
-  enum : uint8_t { kOk = 0, kCancelled = 1, kBusy = 2 };
+  enum : uint8_t { kOk = 0, kCancelled = 1, kBusy = 2, kNoBuffers = 3 };
   uint8_t fail_ = kOk;
   // Woken later than it was detached from the connection (closed,
   // cancelled): holds a reference on the connection until it resumes.
