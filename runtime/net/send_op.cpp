@@ -14,7 +14,9 @@
 // | kCancelling | as kInFlight; a cancel is       | as kInFlight               | as kInFlight, until the CQE         |
 // |             | submitted                       |                            |                                     |
 // | kDone       | nothing; its task is resumed    | held_ when woken by close()| nothing                             |
-// |             | now or scheduled                | or a cancel (scheduled)    |                                     |
+// |             | now or scheduled                | (a cancel takes none: the  |                                     |
+// |             |                                 | awaiter never reads the    |                                     |
+// |             |                                 | Conn again)                |                                     |
 // | abandoned   | leaves the list; an in-flight   | drops held_                | nothing once abandon() returns: the |
 // | (frame      | send is abandoned in the driver |                            | driver cancels the send and waits   |
 // | destroyed)  |                                 |                            | for the kernel to let go of the     |

@@ -267,12 +267,14 @@ class UringDriver final : public Driver {
     skip_cqe_on_success(sqe);
   }
 
-  // Whether the final CQE of the op in slot `s` is in the CQ, not yet reaped
-  // (reap() publishes its head only at the end, so this sees the whole batch).
+  // Whether the final CQE of the op in slot `s` is in the CQ and not yet
+  // dispatched. Inside reap() the scan starts after the CQE being dispatched,
+  // not at the published head: a slot freed earlier in the batch may have
+  // been taken again, and its old CQE must not count as the new op's.
   bool posted(const Slot* s) const noexcept {
     const unsigned mask = ring_.cq.ring_mask;
     const unsigned tail = io_uring_smp_load_acquire(ring_.cq.ktail);
-    for (unsigned h = *ring_.cq.khead; h != tail; ++h) {
+    for (unsigned h = reaping_ ? reap_next_ : *ring_.cq.khead; h != tail; ++h) {
       const io_uring_cqe& cqe = ring_.cq.cqes[h & mask];
       if (cqe.user_data == reinterpret_cast<uint64_t>(s) && !(cqe.flags & IORING_CQE_F_MORE)) return true;
     }
@@ -360,15 +362,20 @@ class UringDriver final : public Driver {
     const unsigned start = head;
     const unsigned mask = ring_.cq.ring_mask;
     io_uring_cqe* const cqes = ring_.cq.cqes;
+    reaping_ = true;
+    unsigned next = head;  // the CQE after the one being dispatched (for posted())
     for (unsigned tail; head != (tail = io_uring_smp_load_acquire(ring_.cq.ktail));) {
       // Up to the tail or the end of the array, whichever comes first: a
       // pointer walk, no index arithmetic per CQE.
       const unsigned first = head & mask;
       const unsigned n = std::min(tail - head, mask + 1 - first);
-      for (const io_uring_cqe *p = cqes + first, *end = p + n; p != end; ++p)
+      for (const io_uring_cqe *p = cqes + first, *end = p + n; p != end; ++p) {
+        reap_next_ = ++next;
         dispatch(reinterpret_cast<Slot*>(p->user_data), p->res, p->flags);
+      }
       head += n;
     }
+    reaping_ = false;
     io_uring_smp_store_release(ring_.cq.khead, head);
     loop_.stats.completions += head - start;
   }
@@ -532,6 +539,8 @@ class UringDriver final : public Driver {
   bool byte_limit_ = false;  // multishot recv takes a total byte limit (Linux 6.16+)
   bool overflowed_ = false;
   bool overflow_warned_ = false;
+  bool reaping_ = false;   // inside reap(): its head is not published yet
+  unsigned reap_next_ = 0;  // inside reap(): index of the first CQE not dispatched yet
   unsigned dropped_seen_ = 0;  // the kernel's count of dropped completions, as last read
   uint64_t listed_ = 0;        // overflow-list entries at the last look
   uint64_t completions_at_look_ = 0;
