@@ -66,11 +66,17 @@ Task<> linger_close(Stream& s, milliseconds timeout) {
 void split_target(std::string_view target, std::string_view& path, std::string_view& query) noexcept {
   std::string_view t = target;
   if (!t.empty() && t.front() != '/' && t != "*") {
-    // absolute-form: drop "scheme://authority"; authority-form (CONNECT) keeps the whole target
+    // absolute-form: drop "scheme://authority" (which ends at the first "/" or "?"); an empty
+    // path is "/". Authority-form (CONNECT) keeps the whole target.
     auto scheme_end = t.find("://");
     if (scheme_end != std::string_view::npos) {
-      auto slash = t.find('/', scheme_end + 3);
-      t = slash == std::string_view::npos ? std::string_view("/") : t.substr(slash);
+      auto end = t.find_first_of("/?", scheme_end + 3);
+      if (end == std::string_view::npos || t[end] == '?') {
+        path = "/";
+        query = end == std::string_view::npos ? std::string_view() : t.substr(end + 1);
+        return;
+      }
+      t = t.substr(end);
     }
   }
   auto q = t.find('?');
