@@ -4,6 +4,7 @@
 
 #include "coring/core/stop.hpp"
 #include "coring/time/timeout.hpp"
+#include "runtime/http/linger.hpp"
 #include "runtime/http/op_deadline.hpp"
 #include "runtime/http/response_writer.hpp"
 #include "runtime/http/server_state.hpp"
@@ -42,23 +43,6 @@ Response call_sync(const SyncHandler& h, Request& req) {
   } catch (...) {
     return Response::plain(500);
   }
-}
-
-Task<> discard_input(Stream& s) {
-  std::size_t total = 0;
-  for (;;) {
-    auto b = co_await s.recv();
-    if (!b || b->empty()) co_return;
-    total += b->size();
-    if (total > 256 * 1024) co_return;
-  }
-}
-
-/// Half-closes, then reads and drops what the client still sends for a moment, so that
-/// closing with unread bytes does not reset the connection before the client read our answer.
-Task<> linger_close(Stream& s, milliseconds timeout) {
-  if (!s.shutdown(ShutdownHow::write)) co_return;
-  (void)co_await with_timeout(discard_input(s), timeout);
 }
 
 }  // namespace
@@ -238,7 +222,7 @@ Task<> run_connection(ConnectionSlot slot, Stream s) {
     in = buf.view();
   }
   const bool sent = co_await send_batch(s, out, o.send_timeout, stats);
-  if (sent) co_await linger_close(s, o.linger_timeout);
+  if (sent) co_await linger_close(s, o.linger_timeout, 256 * 1024);
 }
 
 }  // namespace coring::http::detail
