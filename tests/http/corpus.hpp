@@ -54,6 +54,7 @@ inline std::vector<Case> corpus() {
       {"OPTIONS *", "OPTIONS * HTTP/1.1\r\n" + H + "\r\n", 0},
       {"absolute-form", "GET http://example.com/x HTTP/1.1\r\n" + H + "\r\n", 0},
       {"absolute-form, other authority than Host", "GET https://other.example:8443/x?y HTTP/1.1\r\n" + H + "\r\n", 0},
+      {"absolute-form without a path", "GET http://example.com?x=/y HTTP/1.1\r\n" + H + "\r\n", 0},
       {"Expect 100-continue", "PUT /u HTTP/1.1\r\n" + H + "Expect: 100-continue\r\nContent-Length: 2\r\n\r\nok", 0},
       {"HEAD", "HEAD /h HTTP/1.1\r\n" + H + "\r\n", 0},
       {"DELETE with body", "DELETE /d HTTP/1.1\r\n" + H + "Content-Length: 1\r\n\r\nx", 0},
