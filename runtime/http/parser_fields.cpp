@@ -105,14 +105,10 @@ int Parser::Impl::on_head_end(Parser& p, std::string_view& reason) noexcept {
   return 0;
 }
 
-int Parser::Impl::check_target(const Parser& p, std::string_view& reason) noexcept {
-  // Its bytes were checked as it was scanned (pchar, "/", "?", %XX; "[" and "]" unless it begins
-  // with "/"); here its form is checked against the method (RFC 9112 §3.2).
-  const std::string_view t = p.head_.target;
-  const std::string_view m = p.head_.method;
-  const bool connect = m.size() == 7 && m == "CONNECT";
-  if (t.front() == '/') return connect ? (reason = "CONNECT needs authority-form", 400) : 0;  // origin-form
-  if (t == "*") return p.head_.method == "OPTIONS" ? 0 : (reason = "asterisk-form outside OPTIONS", 400);
+namespace {
+/// The forms other than origin-form (`t` does not begin with "/"); 0 or 400 with the reason.
+[[gnu::noinline]] int check_other_forms(std::string_view t, bool connect, bool options, std::string_view& reason) noexcept {
+  if (t == "*") return options ? 0 : (reason = "asterisk-form outside OPTIONS", 400);
   detail::Authority a;
   if (connect) {  // authority-form = uri-host ":" port; the server decides whether it serves CONNECT
     if (!detail::parse_authority(t, a) || a.host.empty() || a.port.empty())
@@ -131,6 +127,17 @@ int Parser::Impl::check_target(const Parser& p, std::string_view& reason) noexce
   if (end != std::string_view::npos && t.find_first_of("[]", end) != std::string_view::npos)
     return reason = "invalid character in request-target", 400;
   return 0;
+}
+}  // namespace
+
+int Parser::Impl::check_target(const Parser& p, std::string_view& reason) noexcept {
+  // Its bytes were checked as it was scanned (pchar, "/", "?", %XX; "[" and "]" unless it begins
+  // with "/"); here its form is checked against the method (RFC 9112 §3.2).
+  const std::string_view t = p.head_.target;
+  const std::string_view m = p.head_.method;
+  const bool connect = m.size() == 7 && m == "CONNECT";
+  if (t.front() == '/') return connect ? (reason = "CONNECT needs authority-form", 400) : 0;  // origin-form
+  return check_other_forms(t, connect, m == "OPTIONS", reason);
 }
 
 }  // namespace coring::http
