@@ -1,9 +1,14 @@
 #!/usr/bin/env bash
 # Installs the Debian packages coring needs to build and test (as root), or prints the apt line to run.
 set -euo pipefail
-packages=(g++ cmake make pkg-config liburing-dev libfmt-dev doctest-dev libcli11-dev python3 libhttp-parser-dev)
-# Bench-only packages (bench/run.sh and the bench/ scripts install them with --bench; the tests do not need them).
-[ "${1:-}" = "--bench" ] && packages+=(wrk apache2-utils valgrind strace linux-perf gnuplot-nox libasio-dev nginx-light iproute2 procps)
+# The default set is what scripts/test.sh builds and runs: the toolchain and libraries, and every
+# program a test invokes (python3 for tests/*.py and consumer_test.sh, pkg-config for the latter,
+# curl for tests/http/curl_smoke.sh, wrk and ab (apache2-utils) for tests/http/tools_smoke.sh).
+# Those tests fail, not skip, when a program is missing, so a fresh machine runs them all.
+packages=(g++ cmake make pkg-config liburing-dev libfmt-dev doctest-dev libcli11-dev python3 libhttp-parser-dev
+          curl wrk apache2-utils)
+# Bench-only packages (bench/run.sh and the bench/ scripts install them with --bench).
+[ "${1:-}" = "--bench" ] && packages+=(valgrind strace linux-perf gnuplot-nox libasio-dev nginx-light iproute2 procps)
 [ "${1:-}" = "--fuzz" ] && packages+=(clang-14 libclang-rt-14-dev)
 missing=()
 for p in "${packages[@]}"; do

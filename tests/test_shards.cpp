@@ -308,23 +308,45 @@ TEST_CASE_TEMPLATE("graceful shutdown: accepting stops, in-flight requests get f
   }, shards(2));
 }
 
+namespace {
+/// What the ping loops of the next case did: calls answered towards each shard, loops that ended.
+struct PingLog {
+  std::atomic<int> answered[2]{};  // index: the shard called
+  std::atomic<int> wrong{0};       // answers with a value other than 1
+  std::atomic<int> ended{0};       // loops that returned or were destroyed
+};
+Task<> ping(unsigned to, PingLog* log) {
+  struct End {
+    PingLog* log;
+    ~End() { log->ended.fetch_add(1); }
+  } end{log};
+  for (;;) {
+    const int v = co_await submit_to(to, []() -> Task<int> {
+      co_await sleep_for(100us);
+      co_return 1;
+    });
+    (v == 1 ? log->answered[to] : log->wrong).fetch_add(1);
+    if (!co_await sleep_for(10us)) co_return;  // cancelled: the runtime is stopping
+  }
+}
+}  // namespace
+
 TEST_CASE_TEMPLATE("stopping with cross-shard calls in flight in both directions is clean", B, CORING_BACKENDS) {
   RuntimeOptions o = shards(2);
   o.drain_timeout = 200ms;
-  test::run_on<B>([]() -> Task<> {
-    auto ping = [](unsigned to) -> Task<> {
-      for (;;) {
-        co_await submit_to(to, []() -> Task<int> {
-          co_await sleep_for(100us);
-          co_return 1;
-        });
-        if (!co_await sleep_for(10us)) co_return;  // cancelled: the runtime is stopping
-      }
-    };
-    spawn(ping(1));
-    co_await submit_to(1, [ping] { spawn(ping(0)); });
-    co_await sleep_for(20ms);
+  PingLog log;
+  const bool ran = test::run_on<B>([&log]() -> Task<> {
+    spawn(ping(1, &log));
+    PingLog* l = &log;
+    co_await submit_to(1, [l] { spawn(ping(0, l)); });
+    // Both directions busy before the stop begins.
+    while (log.answered[0].load() < 3 || log.answered[1].load() < 3) co_await sleep_for(1ms);
   }, o);  // returns: cancel, drain, destroy on both shards with calls crossing
+  if (!ran) return;
+  CHECK(log.answered[0].load() >= 3);  // shard 1 called shard 0
+  CHECK(log.answered[1].load() >= 3);  // shard 0 called shard 1
+  CHECK(log.wrong.load() == 0);        // no call completed with another's result or a torn one
+  CHECK(log.ended.load() == 2);        // both loops ended (cancelled) or were destroyed: nothing leaked
 }
 
 TEST_CASE_TEMPLATE("a multi-shard runtime runs block_on many times", B, CORING_BACKENDS) {
@@ -399,8 +421,36 @@ Task<> spinner() {
 Task<> busy_call(std::chrono::milliseconds d) {
   co_await submit_to(1, [d] { std::this_thread::sleep_for(d); });
 }
-Task<> offload_pump() {
-  for (;;) co_await offload([] { std::this_thread::sleep_for(1ms); });  // offload is not cancellable
+/// Counting versions: bodies run and finished, callers resumed (with the right value), offloads run, frames gone.
+struct StopLog {
+  std::atomic<int> bodies{0}, bodies_done{0}, resumed{0}, wrong{0}, frames_gone{0}, offloads{0};
+};
+struct Gone {
+  StopLog* log;
+  ~Gone() { log->frames_gone.fetch_add(1); }
+};
+Task<> counted_spinner(StopLog* log) {
+  Gone g{log};
+  for (;;) co_await Yield{};
+}
+Task<> counted_busy_call(std::chrono::milliseconds d, StopLog* log) {
+  Gone g{log};
+  const int v = co_await submit_to(1, [d, log] {
+    log->bodies.fetch_add(1);
+    std::this_thread::sleep_for(d);
+    log->bodies_done.fetch_add(1);
+    return 7;
+  });
+  (v == 7 ? log->resumed : log->wrong).fetch_add(1);
+}
+Task<> counted_offload_pump(StopLog* log) {
+  Gone g{log};
+  for (;;) {  // offload is not cancellable
+    co_await offload([log] {
+      std::this_thread::sleep_for(1ms);
+      log->offloads.fetch_add(1);
+    });
+  }
 }
 Task<> call_pump() {
   for (;;) co_await submit_to(1, [] { return 0; });  // never looks at cancellation
@@ -414,21 +464,45 @@ RuntimeOptions quick_drain() {
 
 TEST_CASE_TEMPLATE("stop: a reply that arrives while tasks outlive the drain is not read after its caller died", B,
                    CORING_BACKENDS) {
+  StopLog log;
+  int rounds = 0;
   for (int i = 0; i < 3; ++i)
-    test::run_on<B>([]() -> Task<> {
-      spawn(spinner());
-      spawn(busy_call(30ms));
-      co_await sleep_for(2ms);
+    rounds += test::run_on<B>([&log, i]() -> Task<> {
+      spawn(counted_spinner(&log));
+      spawn(counted_busy_call(30ms, &log));
+      while (log.bodies.load() == i) co_await sleep_for(1ms);  // the stop begins as the body starts
     }, quick_drain());
+  // Each round: the remote body ran once, to its end, although its caller was being stopped (the
+  // reply comes 30 ms after the stop began, 10 ms drain). The caller either took the reply while
+  // alive (with the right value) or was destroyed without it: never resumed twice or with garbage
+  // (ASan sees a read of a dead frame). Both frames are gone when the runtime returns.
+  CHECK(log.bodies.load() == rounds);
+  CHECK(log.bodies_done.load() == rounds);
+  CHECK(log.resumed.load() <= rounds);
+  CHECK(log.wrong.load() == 0);
+  CHECK(log.frames_gone.load() == 2 * rounds);
 }
 
 TEST_CASE_TEMPLATE("stop: offloads keep coming from a task that outlives the drain", B, CORING_BACKENDS) {
-  for (int i = 0; i < 3; ++i)
-    test::run_on<B>([]() -> Task<> {
-      spawn(offload_pump());
-      spawn(busy_call(30ms));  // shard 1 is busy when the stop begins
+  StopLog log;
+  int rounds = 0;
+  for (int i = 0; i < 3; ++i) {
+    const int before = log.offloads.load();
+    rounds += test::run_on<B>([&log, before, i]() -> Task<> {
+      spawn(counted_offload_pump(&log));
+      spawn(counted_busy_call(30ms, &log));  // shard 1 is busy when the stop begins
+      while (log.offloads.load() == before || log.bodies.load() == i) co_await sleep_for(1ms);  // pumping, shard 1 busy
       co_await sleep_for(3ms);
     }, quick_drain());
+    CHECK(log.offloads.load() > before);  // offloads ran in this round
+  }
+  // Once the runtime returned, no offload of a stopped pump runs any more (none was left running
+  // to write into a destroyed frame), and every frame (pump and caller) is gone.
+  const int after = log.offloads.load();
+  std::this_thread::sleep_for(20ms);
+  CHECK(log.offloads.load() == after);
+  CHECK(log.frames_gone.load() == 2 * rounds);
+  CHECK(log.bodies_done.load() == rounds);
 }
 
 TEST_CASE_TEMPLATE("stop: calls keep coming from tasks that outlive the drain", B, CORING_BACKENDS) {

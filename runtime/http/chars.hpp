@@ -13,11 +13,14 @@ enum CharClass : std::uint8_t {
   kFieldChar = 4,  // field-vchar / obs-text / SP / HTAB: allowed inside a field value
   kHex = 8,
   kQdtext = 16,    // quoted-string text: HTAB, SP, 0x21, 0x23-0x5B, 0x5D-0x7E, obs-text
+  kTarget = 32,    // origin-form bytes (RFC 3986 pchar, "/", "?") except "%", which needs two hex digits after it
+  kRegName = 64,   // reg-name bytes (RFC 3986 unreserved, sub-delims) except "%"
 };
 
 constexpr std::array<std::uint8_t, 256> make_classes() {
   std::array<std::uint8_t, 256> t{};
   constexpr std::string_view tchar_punct = "!#$%&'*+-.^_`|~";
+  constexpr std::string_view reg_name_punct = "-._~!$&'()*+,;=";  // unreserved and sub-delims
   for (int c = 0; c < 256; ++c) {
     std::uint8_t v = 0;
     bool alpha = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
@@ -28,6 +31,9 @@ constexpr std::array<std::uint8_t, 256> make_classes() {
     if (digit || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F')) v |= kHex;
     if (c == '\t' || c == ' ' || c == 0x21 || (c >= 0x23 && c <= 0x5b) || (c >= 0x5d && c <= 0x7e) || c >= 0x80)
       v |= kQdtext;
+    const bool reg_name = alpha || digit || reg_name_punct.find(static_cast<char>(c)) != std::string_view::npos;
+    if (reg_name) v |= kRegName;
+    if (reg_name || c == ':' || c == '@' || c == '/' || c == '?') v |= kTarget;
     t[static_cast<std::size_t>(c)] = v;
   }
   return t;

@@ -4,6 +4,7 @@
 
 #include "coring/core/stop.hpp"
 #include "coring/time/timeout.hpp"
+#include "runtime/http/linger.hpp"
 #include "runtime/http/op_deadline.hpp"
 #include "runtime/http/response_writer.hpp"
 #include "runtime/http/server_state.hpp"
@@ -44,33 +45,22 @@ Response call_sync(const SyncHandler& h, Request& req) {
   }
 }
 
-Task<> discard_input(Stream& s) {
-  std::size_t total = 0;
-  for (;;) {
-    auto b = co_await s.recv();
-    if (!b || b->empty()) co_return;
-    total += b->size();
-    if (total > 256 * 1024) co_return;
-  }
-}
-
-/// Half-closes, then reads and drops what the client still sends for a moment, so that
-/// closing with unread bytes does not reset the connection before the client read our answer.
-Task<> linger_close(Stream& s, milliseconds timeout) {
-  if (!s.shutdown(ShutdownHow::write)) co_return;
-  (void)co_await with_timeout(discard_input(s), timeout);
-}
-
 }  // namespace
 
 void split_target(std::string_view target, std::string_view& path, std::string_view& query) noexcept {
   std::string_view t = target;
   if (!t.empty() && t.front() != '/' && t != "*") {
-    // absolute-form: drop "scheme://authority"; authority-form (CONNECT) keeps the whole target
+    // absolute-form: drop "scheme://authority" (which ends at the first "/" or "?"); an empty
+    // path is "/". Authority-form (CONNECT) keeps the whole target.
     auto scheme_end = t.find("://");
     if (scheme_end != std::string_view::npos) {
-      auto slash = t.find('/', scheme_end + 3);
-      t = slash == std::string_view::npos ? std::string_view("/") : t.substr(slash);
+      auto end = t.find_first_of("/?", scheme_end + 3);
+      if (end == std::string_view::npos || t[end] == '?') {
+        path = "/";
+        query = end == std::string_view::npos ? std::string_view() : t.substr(end + 1);
+        return;
+      }
+      t = t.substr(end);
     }
   }
   auto q = t.find('?');
@@ -232,7 +222,7 @@ Task<> run_connection(ConnectionSlot slot, Stream s) {
     in = buf.view();
   }
   const bool sent = co_await send_batch(s, out, o.send_timeout, stats);
-  if (sent) co_await linger_close(s, o.linger_timeout);
+  if (sent) co_await linger_close(s, o.linger_timeout, 256 * 1024);
 }
 
 }  // namespace coring::http::detail

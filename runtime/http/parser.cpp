@@ -35,7 +35,7 @@ void Parser::reset() noexcept {
   state_ = s_start;
   sub_ = major_ = 0;
   started_ = trailers_ = false;
-  saw_cl_ = saw_te_ = te_other_ = saw_host_ = false;
+  saw_cl_ = saw_te_ = te_other_ = saw_host_ = origin_ = false;
   conn_close_ = conn_keep_alive_ = expect_other_ = false;
   line_bytes_ = head_bytes_ = 0;
   remaining_ = body_seen_ = 0;
@@ -187,9 +187,10 @@ Step Parser::feed(std::string_view in) noexcept {
     // Fast path: inside a method, target, field name or field value, a run of bytes of the
     // token's class changes nothing but the byte budget, so skip the run and charge it at once.
     // (A run that would break the budget is left to the byte-by-byte path, which fails exactly.)
-    if (state_ == s_method || state_ == s_target || state_ == s_name || state_ == s_value) {
+    // (In a target, not while the two hex digits after a "%" are due: sub_ counts them.)
+    if (state_ == s_method || (state_ == s_target && sub_ == 0) || state_ == s_name || state_ == s_value) {
       const detail::CharClass k = state_ == s_method || state_ == s_name ? detail::kTchar
-                                  : state_ == s_target                  ? detail::kVchar
+                                  : state_ == s_target                  ? detail::kTarget
                                                                         : detail::kFieldChar;
       std::size_t j = i;
       while (j < n && is(p[j], k)) ++j;
@@ -232,8 +233,9 @@ Step Parser::feed(std::string_view in) noexcept {
         open(i);
         state_ = s_method;
         break;
-      case s_start_lf:
+      case s_start_lf:  // RFC 9112 §2.2: a few empty lines before the request line are ignored; sub_ counts them
         if (c != '\n') return fail(400, "bare CR", i);
+        if (++sub_ > kMaxEmptyLines) return fail(400, "too many empty lines before the request line", i);
         state_ = s_start;
         break;
       case s_method:
@@ -241,15 +243,28 @@ Step Parser::feed(std::string_view in) noexcept {
         if (c != ' ') return fail(400, "invalid method", i);
         head_.method = close(i);
         state_ = s_target_start;
+        sub_ = 0;
         break;
       case s_target_start:
-        if (!is(c, detail::kVchar)) return fail(400, "invalid request-target", i);
+        if (c == ' ') return fail(400, "empty request-target", i);
+        origin_ = c == '/';
         open(i);
         state_ = s_target;
-        break;
-      case s_target:
-        if (is(c, detail::kVchar)) break;
-        if (c != ' ') return fail(400, "invalid request-target", i);
+        [[fallthrough]];  // the first byte obeys the same rules as the rest
+      case s_target:  // RFC 9112 §3.2, RFC 3986: pchar, "/", "?" and %XX; the form is checked at the end
+        if (sub_ != 0) {  // one of the two hex digits after a "%"
+          if (!is(c, detail::kHex)) return fail(400, "invalid percent-encoding in request-target", i);
+          --sub_;
+          break;
+        }
+        if (is(c, detail::kTarget)) break;
+        if (c == '%') {
+          sub_ = 2;
+          break;
+        }
+        if ((c == '[' || c == ']') && !origin_) break;  // an IP-literal in the authority (check_target decides)
+        if (c == '#') return fail(400, "fragment in request-target", i);
+        if (c != ' ') return fail(400, "invalid character in request-target", i);
         head_.target = close(i);
         {
           std::string_view why;

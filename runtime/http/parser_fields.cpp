@@ -1,4 +1,5 @@
 // The header field rules of RFC 9112: Content-Length, Transfer-Encoding, Connection, Expect, Host, target forms.
+#include "runtime/http/authority.hpp"
 #include "runtime/http/chars.hpp"
 #include "runtime/http/parser_impl.hpp"
 
@@ -74,6 +75,9 @@ int Parser::Impl::on_field(Parser& p, std::string_view name, std::string_view va
       if (name_is(name, "host")) {
         if (p.saw_host_) return reason = "duplicate Host", 400;
         p.saw_host_ = true;
+        // RFC 9112 §3.2: Host = uri-host [ ":" port ]; an empty value is allowed (no authority).
+        detail::Authority a;
+        if (!detail::parse_authority(value, a)) return reason = "invalid Host", 400;
       }
       break;
     default:
@@ -101,19 +105,39 @@ int Parser::Impl::on_head_end(Parser& p, std::string_view& reason) noexcept {
   return 0;
 }
 
-int Parser::Impl::check_target(const Parser& p, std::string_view& reason) noexcept {
-  std::string_view t = p.head_.target;
-  if (t.front() == '/') return 0;  // origin-form
-  if (t == "*") return p.head_.method == "OPTIONS" ? 0 : (reason = "asterisk-form outside OPTIONS", 400);
-  if (p.head_.method == "CONNECT") return 0;  // authority-form; the server decides whether it serves CONNECT
-  // absolute-form: scheme ":" ...
-  std::size_t i = 0;
-  auto alpha = [](char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); };
-  if (!alpha(t[0])) return reason = "invalid request-target", 400;
-  while (i < t.size() && (alpha(t[i]) || (t[i] >= '0' && t[i] <= '9') || t[i] == '+' || t[i] == '-' || t[i] == '.'))
-    ++i;
-  if (i == t.size() || t[i] != ':') return reason = "invalid request-target", 400;
+namespace {
+/// The forms other than origin-form (`t` does not begin with "/"); 0 or 400 with the reason.
+[[gnu::noinline]] int check_other_forms(std::string_view t, bool connect, bool options, std::string_view& reason) noexcept {
+  if (t == "*") return options ? 0 : (reason = "asterisk-form outside OPTIONS", 400);
+  detail::Authority a;
+  if (connect) {  // authority-form = uri-host ":" port; the server decides whether it serves CONNECT
+    if (!detail::parse_authority(t, a) || a.host.empty() || a.port.empty())
+      return reason = "invalid authority-form", 400;
+    return 0;
+  }
+  // absolute-form, which a server must accept (§3.2.2): only "http" and "https" URIs, whose
+  // authority must have a host and no userinfo (RFC 9110 §4.2.1, §4.2.4); the path is path-abempty.
+  std::size_t at = 0;
+  if (t.size() > 7 && detail::iequals(t.substr(0, 7), "http://")) at = 7;
+  else if (t.size() > 8 && detail::iequals(t.substr(0, 8), "https://")) at = 8;
+  else return reason = "request-target in no form the method allows", 400;
+  const std::size_t end = t.find_first_of("/?", at);
+  if (!detail::parse_authority(t.substr(at, end - at), a) || a.host.empty())
+    return reason = "invalid authority in absolute-form", 400;
+  if (end != std::string_view::npos && t.find_first_of("[]", end) != std::string_view::npos)
+    return reason = "invalid character in request-target", 400;
   return 0;
+}
+}  // namespace
+
+int Parser::Impl::check_target(const Parser& p, std::string_view& reason) noexcept {
+  // Its bytes were checked as it was scanned (pchar, "/", "?", %XX; "[" and "]" unless it begins
+  // with "/"); here its form is checked against the method (RFC 9112 §3.2).
+  const std::string_view t = p.head_.target;
+  const std::string_view m = p.head_.method;
+  const bool connect = m.size() == 7 && m == "CONNECT";
+  if (t.front() == '/') return connect ? (reason = "CONNECT needs authority-form", 400) : 0;  // origin-form
+  return check_other_forms(t, connect, m == "OPTIONS", reason);
 }
 
 }  // namespace coring::http

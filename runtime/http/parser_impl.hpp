@@ -23,6 +23,9 @@ enum State : std::uint8_t {
 /// Longest chunk-size line (size, extensions, CRLF) accepted [400].
 inline constexpr std::size_t kMaxChunkLine = 4096;
 
+/// Empty lines ignored before a request line (RFC 9112 §2.2 asks for at least one); one more is a flood [400].
+inline constexpr std::uint8_t kMaxEmptyLines = 4;
+
 struct Parser::Impl {
   /// At the start of a message: parses a complete head that lies whole in [s, s + n) and
   /// returns the bytes it took (the parser is then in s_head_done, exactly as the state

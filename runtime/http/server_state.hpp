@@ -17,6 +17,7 @@ struct ServerState {
   ServerOptions options;
   ServerStats stats;
   HeadCache heads{""};  ///< set from options.server_name when the server is made
+  std::uint32_t lingering_rejects = 0;  ///< rejected (503) connections in their lingering close
 };
 
 /// One place under max_connections, and a reference on the server's state. The accept loop

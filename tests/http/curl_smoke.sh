@@ -4,6 +4,7 @@ set -euo pipefail
 # shellcheck source=tests/http/start_server.sh
 source "$(dirname "$0")/start_server.sh"
 bin=$1
+command -v curl >/dev/null || { echo "FAIL: curl missing (scripts/deps.sh installs it)"; exit 1; }
 root=$(mktemp -d)
 log=$(mktemp)
 trap 'kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; rm -rf "$root" "$log"' EXIT

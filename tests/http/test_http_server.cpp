@@ -223,6 +223,22 @@ TEST_CASE_TEMPLATE("http: Content-Length and chunked bodies reach the handler wh
   });
 }
 
+TEST_CASE_TEMPLATE("http: an absolute-form target is routed by its path, \"/\" when it has none", B, CORING_BACKENDS) {
+  with_server<B>([](SocketAddress addr, Server&) -> Task<> {
+    Client c = co_await Client::connect(addr);
+    auto r = co_await c.roundtrip("GET http://other.example/p1?q HTTP/1.1\r\nHost: t\r\n\r\n");
+    REQUIRE(r);
+    CHECK(r->body == "GET /p1 0");
+    r = co_await c.roundtrip("GET http://other.example?x=/y HTTP/1.1\r\nHost: t\r\n\r\n");
+    REQUIRE(r);
+    CHECK(r->body == "Hello, World!");  // the path is "/", not the "/y" inside the query
+    r = co_await c.roundtrip("GET HTTPS://other.example:8443 HTTP/1.1\r\nHost: t\r\n\r\n");
+    REQUIRE(r);
+    CHECK(r->body == "Hello, World!");
+    CHECK(co_await still_open(c));
+  });
+}
+
 TEST_CASE_TEMPLATE("http: unknown path is 404 and the connection stays open", B, CORING_BACKENDS) {
   Router r;
   r.get("/", [](Request&) -> Task<Response> { co_return Response::text("Hello, World!"); });
@@ -384,7 +400,7 @@ TEST_CASE_TEMPLATE("http: a connection that sends nothing is closed after the he
       o);
 }
 
-TEST_CASE_TEMPLATE("http: past max_connections a connection gets 503 and is closed at once", B, CORING_BACKENDS) {
+TEST_CASE_TEMPLATE("http: past max_connections a connection gets 503 and is closed", B, CORING_BACKENDS) {
   ServerOptions o = test_options();
   o.max_connections = 1;
   with_server<B>(

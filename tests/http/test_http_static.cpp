@@ -134,10 +134,12 @@ TEST_CASE_TEMPLATE("static: nothing outside the root is reachable", B, CORING_BA
     Client c = co_await Client::connect(addr);
     for (const char* p : {"/static/../secret.txt", "/static/%2e%2e/secret.txt", "/static/sub/../../secret.txt",
                           "/static/outside", "/static/relative-out", "/static/up/secret.txt", "/static/%2fetc/passwd",
-                          "/static/sub", "/static/missing", "/static/a.txt%00.html", "/static/%zz"}) {
+                          "/static/sub", "/static/missing", "/static/a.txt%00.html"}) {
       CAPTURE(p);
       CHECK(co_await status_of(c, p) == 404);
     }
+    // A bad percent-encoding is the parser's 400 (RFC 3986), before any file is looked for; it closes.
+    CHECK(co_await status_of(c, "/static/%zz") == 400);
   });
 }
 

@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
-# wrk and ab against coring-http on both backends: every request answered 2xx, no socket errors; exit 77 (skipped) without the tools.
+# wrk and ab against coring-http on both backends: every request answered 2xx, no socket errors; fails without the tools.
 set -euo pipefail
 # shellcheck source=tests/http/start_server.sh
 source "$(dirname "$0")/start_server.sh"
 bin=$1
-command -v wrk >/dev/null && command -v ab >/dev/null || { echo "wrk or ab missing (scripts/deps.sh --bench): skipped"; exit 77; }
+for tool in wrk ab; do
+  command -v "$tool" >/dev/null || { echo "FAIL: $tool missing (scripts/deps.sh installs it: wrk, apache2-utils)"; exit 1; }
+done
 log=$(mktemp)
 out=$(mktemp)
 pid=

@@ -128,11 +128,13 @@ class Parser {
   bool tok_spilled_ = false;
 
   std::uint8_t state_ = 0;
-  std::uint8_t sub_ = 0;     // position inside "HTTP/x.y", a chunk size's digit count, or a chunk-ext sub-state
+  std::uint8_t sub_ = 0;     // empty lines before the request line, hex digits due after a "%" in the target, position
+                             // inside "HTTP/x.y", a chunk size's digit count, or a chunk-ext sub-state
   std::uint8_t major_ = 0;   // HTTP major version while the request line is scanned
   bool started_ = false;     // a byte of this message was seen
   bool trailers_ = false;    // parsing the trailer section
   bool saw_cl_ = false, saw_te_ = false, te_other_ = false, saw_host_ = false;
+  bool origin_ = false;      // the request-target began with "/" (no IP-literal brackets in it)
   bool conn_close_ = false, conn_keep_alive_ = false, expect_other_ = false;
   std::size_t line_bytes_ = 0;  // request line, or current chunk line
   std::size_t head_bytes_ = 0;  // header section, or trailer section

@@ -30,8 +30,13 @@ struct ServerOptions {
   /// After a response that closes the connection: how long to keep reading
   /// (and discarding) so the client sees the response rather than a reset.
   std::chrono::milliseconds linger_timeout{1'000};
-  /// Open connections on this server; a connection past it gets 503 and is closed at once.
+  /// Open connections on this server; a connection past it gets 503 and is closed (see below).
   std::uint32_t max_connections = 10'000;
+  /// Rejected connections (the 503 past max_connections) closed lingering at once: each reads and
+  /// drops what its client sends for at most min(linger_timeout, 1 s) and 16 KiB, so that a
+  /// client that already sent its request reads the 503 rather than a reset. Past this number a
+  /// rejected connection is closed right after the 503 (cheap, but that client may see a reset).
+  std::uint32_t max_lingering_rejects = 64;
   /// Requests served on one connection before it is closed (0: no limit).
   std::uint32_t max_requests_per_connection = 10'000;
   /// Responses queued while pipelined requests are handled; past it they are sent early.
