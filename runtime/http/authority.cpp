@@ -1,6 +1,8 @@
 // Checks uri-host [ ":" port ] for the Host field and the absolute-form and authority-form targets (RFC 3986).
 #include "runtime/http/authority.hpp"
 
+#include <cstdint>
+
 #include "runtime/http/chars.hpp"
 
 namespace coring::http::detail {
@@ -57,9 +59,26 @@ bool parse_authority(std::string_view a, Authority& out) noexcept {
   out.colon = true;
   out.port = {p + 1, static_cast<std::size_t>(end - p - 1)};
   if (out.port.size() > 5) return false;  // leading zeros beyond five digits are refused too
-  for (char c : out.port)
-    if (static_cast<unsigned char>(c - '0') > 9) return false;
-  return out.port.size() < 5 || out.port <= "65535";
+  unsigned port = 0;
+  for (char c : out.port) {
+    const unsigned d = static_cast<unsigned char>(c - '0');
+    if (d > 9) return false;
+    port = port * 10 + d;
+  }
+  return port <= 65535;
+}
+
+[[gnu::tls_model("initial-exec")]] constinit thread_local HostMemo t_host_memo;
+
+bool check_host_field(std::string_view v) noexcept {
+  HostMemo& m = t_host_memo;
+  Authority a;
+  if (!parse_authority(v, a)) return false;
+  if (v.size() >= 8 && v.size() <= sizeof m.bytes) {
+    __builtin_memcpy(m.bytes, v.data(), v.size());
+    m.len = v.size();
+  }
+  return true;
 }
 
 }  // namespace coring::http::detail

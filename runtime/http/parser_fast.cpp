@@ -48,6 +48,14 @@ inline bool http1(const char* p) noexcept {
 /// state machine then rejects or, for "[" and "]" outside origin-form, accepts more slowly).
 inline const char* skip_target(const char* p, const char* end) noexcept {
   const auto cls = [](char c) { return detail::kClasses[static_cast<unsigned char>(c)]; };
+  // Most targets are short ("/", "/json"): bytes one by one first, and the
+  // eight-at-a-time loop only for what is left of a longer one.
+  for (const char* stop = end - p > 16 ? p + 16 : end; p != stop; ++p)
+    if (!is(*p, detail::kTarget)) break;
+  if (p == end || !is(*p, detail::kTarget)) {
+    if (end - p < 3 || *p != '%' || !is(p[1], detail::kHex) || !is(p[2], detail::kHex)) return p;
+    p += 3;
+  }
   for (;;) {
     // Eight lookups and one branch per eight bytes; the byte loop then finds the exact end.
     while (end - p >= 8 && (cls(p[0]) & cls(p[1]) & cls(p[2]) & cls(p[3]) & cls(p[4]) & cls(p[5]) & cls(p[6]) &
@@ -102,7 +110,9 @@ std::size_t Parser::Impl::fast_head(Parser& p, const char* s, std::size_t n) noe
   c += 10;
   const std::size_t line = static_cast<std::size_t>(c - s);
   std::string_view why;
-  if (line > lim.max_request_line || check_target(p, why) != 0) return bail(p);
+  // Origin-form of a method other than CONNECT (nearly every request) needs no further check.
+  const bool plain = *t == '/' && h.method.size() != 7;
+  if (line > lim.max_request_line || (!plain && check_target(p, why) != 0)) return bail(p);
 
   // *( field-line CRLF ) CRLF
   const char* const fields_begin = c;

@@ -76,8 +76,7 @@ int Parser::Impl::on_field(Parser& p, std::string_view name, std::string_view va
         if (p.saw_host_) return reason = "duplicate Host", 400;
         p.saw_host_ = true;
         // RFC 9112 §3.2: Host = uri-host [ ":" port ]; an empty value is allowed (no authority).
-        detail::Authority a;
-        if (!detail::parse_authority(value, a)) return reason = "invalid Host", 400;
+        if (!detail::valid_host_field(value)) return reason = "invalid Host", 400;
       }
       break;
     default:
@@ -136,7 +135,10 @@ int Parser::Impl::check_target(const Parser& p, std::string_view& reason) noexce
   const std::string_view t = p.head_.target;
   const std::string_view m = p.head_.method;
   const bool connect = m.size() == 7 && m == "CONNECT";
-  if (t.front() == '/') return connect ? (reason = "CONNECT needs authority-form", 400) : 0;  // origin-form
+  if (t.front() == '/') [[likely]] {  // origin-form
+    if (connect) [[unlikely]] return reason = "CONNECT needs authority-form", 400;
+    return 0;
+  }
   return check_other_forms(t, connect, m == "OPTIONS", reason);
 }
 

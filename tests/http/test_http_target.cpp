@@ -150,3 +150,20 @@ TEST_CASE("empty lines before the request line: a few are ignored, a flood is 40
   const std::string two = request("GET", "/1") + "\r\n\r\n\r\n\r\n" + request("GET", "/2");
   CHECK(parse_whole(two).msgs.size() == 2);
 }
+
+TEST_CASE("host: the remembered last valid Host never accepts a different value") {
+  // The parser remembers the last valid Host value per thread (8 to 32 bytes); a value of
+  // the same length that differs anywhere is checked in full.
+  for (std::string good : {"127.0.0.1:18080", "a-much-longer.example.org:443", "localhost"}) {
+    CHECK(host_status(good) == 0);
+    CHECK(host_status(good) == 0);  // from the memo
+    for (std::size_t i = 0; i < good.size(); ++i) {
+      std::string bad = good;
+      bad[i] = '@';
+      CHECK_MESSAGE(host_status(bad) == 400, bad);
+      bad[i] = '/';
+      CHECK_MESSAGE(host_status(bad) == 400, bad);
+    }
+    CHECK(host_status(good) == 0);
+  }
+}
