@@ -315,7 +315,6 @@ TEST_CASE_TEMPLATE("buffer pool exhaustion is backpressure: everything arrives i
 
 namespace {
 constexpr uint32_t kShare = 4;
-constexpr uint32_t kKernelBurst = 128;  // see the KNOWN BUG note in the test below
 
 struct HogLog {
   Result<std::size_t> server_send = std::size_t{0};
@@ -397,16 +396,10 @@ TEST_CASE_TEMPLATE("a peer that never reads: send_all times out, memory stays bo
           INFO("max buffers in use " << log.max_in_use << " (share " << kShare << ")");
           // epoll reads only when asked; io_uring caps each armed multishot
           // recv at the connection's remaining share in bytes (Linux 6.16+,
-          // "recv_byte_limit"). Older kernels pause by cancelling, which can
-          // overshoot by one task-work burst: bounded, not strict.
-          const bool strict = B::backend == Backend::epoll ||
-                              rt.describe().find("recv_byte_limit") != std::string::npos;
-          if (strict) {
-            CHECK(log.max_in_use <= kShare);
-          } else {
-            WARN(log.max_in_use <= kShare);
-            CHECK(log.max_in_use <= kShare + kKernelBurst);
-          }
+          // "recv_byte_limit"), and without that limit receives one buffer
+          // per (single-shot) recv: strict everywhere. (CORING_URING_OFF=all
+          // runs this without the limit.)
+          CHECK(log.max_in_use <= kShare);
         }
 
         // The timed-out stream is still usable: its peer reads what came, then

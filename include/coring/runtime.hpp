@@ -57,8 +57,10 @@ struct RuntimeOptions {
   uint32_t offload_queue = 256;
   /// io_uring features to leave off even where the kernel has them, by the
   /// names describe() uses, comma-separated: "defer_taskrun", "single_issuer",
-  /// "coop_taskrun", "submit_all". For tests of the older kernels' paths and
-  /// for comparisons. The environment variable CORING_URING_OFF adds to it.
+  /// "coop_taskrun", "submit_all", "registered_ring_fd", "cqe_skip",
+  /// "recv_byte_limit", "msg_ring", or "all". For tests of the older kernels'
+  /// paths and for comparisons; describe() names what was turned off. The
+  /// environment variable CORING_URING_OFF adds to it.
   std::string uring_off;
 };
 

@@ -20,9 +20,10 @@ struct RecvItem {
 
 /// One connected socket: what the awaiters above the driver boundary read and
 /// write. A driver allocates it as its own subtype (Driver::make_conn) and
-/// frees it (Driver::release) once `refs` reaches zero: the Stream holds one
-/// reference, and an awaiter that resumes later than the Stream may live
-/// holds one (see docs/architecture.md, "The awaiter rule").
+/// frees it (Driver::release) once `refs` and `lent` are both zero: the
+/// Stream holds one reference, an awaiter that resumes later than the Stream
+/// may live holds one (see docs/architecture.md, "The awaiter rule"), and
+/// each RecvBuffer lent out keeps it too.
 struct Conn {
   Loop* loop;
   int fd;

@@ -20,9 +20,10 @@
 // errc::device_or_resource_busy (misuse), never operation_canceled, which
 // means a cancel, a close or a graceful stop.
 //
-// The receive budget: each RecvBuffer handed out counts in conn->lent and
-// holds a reference on the Conn until it goes back to the pool
-// (release_buffer). While `lent` is at the connection's share, recv() fails
+// The receive budget: each RecvBuffer handed out counts in conn->lent until
+// it goes back to the pool (release_buffer); the Conn is freed only when both
+// its references and its lent buffers are gone, so a buffer kept after its
+// Stream still finds its account. While `lent` is at the connection's share, recv() fails
 // at once with errc::no_buffer_space: the driver receives nothing more for
 // it (its data waits in the kernel, under TCP flow control), and the other
 // connections of the shard keep the rest of the pool.
@@ -110,18 +111,17 @@ void RecvAwaiter::refuse(detail::CancelState* cs) noexcept {
 // A buffer of `c`'s, lent to its task.
 static RecvBuffer lend(Conn* c, uint16_t id, uint32_t len) noexcept {
   ++c->lent;
-  ++c->refs;
   return RecvBuffer(c, id, c->loop->pool().addr(id), len);
 }
 
 void detail::release_buffer(Conn* c, uint16_t id) noexcept {
-  c->loop->pool().release(id);
-  --c->lent;
+  detail::Loop* loop = c->loop;
+  loop->pool().release(id);
   if (c->share_paused) [[unlikely]] {
     c->share_paused = false;
-    --c->loop->stats.connections_paused;
+    --loop->stats.connections_paused;
   }
-  StreamOps::unref(c);
+  if (--c->lent == 0 && c->refs == 0) [[unlikely]] loop->driver().release(c);  // the Stream went first
 }
 
 Result<RecvBuffer> RecvAwaiter::await_resume() noexcept {

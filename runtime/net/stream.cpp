@@ -27,7 +27,7 @@ Conn* detail::StreamOps::make(Loop* loop, int fd) {
 }
 
 void detail::StreamOps::unref(Conn* c) noexcept {
-  if (--c->refs == 0) c->loop->driver().release(c);
+  if (--c->refs == 0 && c->lent == 0) c->loop->driver().release(c);  // else the last lent buffer frees it
 }
 
 int detail::open_socket(Loop& loop, int family) {

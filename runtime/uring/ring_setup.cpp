@@ -10,25 +10,36 @@
 
 namespace coring::detail::uring {
 
-unsigned flags_turned_off(const std::string& names) {
+TurnedOff features_turned_off(const std::string& names) {
   std::string all = names;
   if (const char* env = std::getenv("CORING_URING_OFF")) all += std::string(",") + env;
-  unsigned off = 0;
+  TurnedOff off;
+  auto note = [&](const char* name) {
+    if (off.names.find(name) != std::string::npos) return;
+    if (!off.names.empty()) off.names += ',';
+    off.names += name;
+  };
   std::size_t i = 0;
   while (i <= all.size()) {
     std::size_t j = all.find(',', i);
     if (j == std::string::npos) j = all.size();
     const std::string name = all.substr(i, j - i);
-    if (name == "defer_taskrun") off |= IORING_SETUP_DEFER_TASKRUN;
-    else if (name == "single_issuer") off |= IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN;  // DEFER needs it
-    else if (name == "coop_taskrun") off |= IORING_SETUP_COOP_TASKRUN;
-    else if (name == "submit_all") off |= IORING_SETUP_SUBMIT_ALL;
+    const bool every = name == "all";
+    if (every || name == "defer_taskrun") off.setup |= IORING_SETUP_DEFER_TASKRUN, note("defer_taskrun");
+    if (every || name == "single_issuer")  // DEFER_TASKRUN needs it
+      off.setup |= IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN, note("single_issuer");
+    if (every || name == "coop_taskrun") off.setup |= IORING_SETUP_COOP_TASKRUN, note("coop_taskrun");
+    if (every || name == "submit_all") off.setup |= IORING_SETUP_SUBMIT_ALL, note("submit_all");
+    if (every || name == "registered_ring_fd") off.ring_fd = true, note("registered_ring_fd");
+    if (every || name == "cqe_skip") off.cqe_skip = true, note("cqe_skip");
+    if (every || name == "recv_byte_limit") off.recv_limit = true, note("recv_byte_limit");
+    if (every || name == "msg_ring") off.msg_ring = true, note("msg_ring");
     i = j + 1;
   }
   return off;
 }
 
-int setup_ring(io_uring& ring, unsigned sq_entries, unsigned cq_entries, unsigned off, RingSetup& out,
+int setup_ring(io_uring& ring, unsigned sq_entries, unsigned cq_entries, const TurnedOff& off, RingSetup& out,
                std::string& why) {
   // From the best set (kernel 6.1+) down to the plain ring; EINVAL means "flag unknown".
   const unsigned attempts[] = {
@@ -40,7 +51,7 @@ int setup_ring(io_uring& ring, unsigned sq_entries, unsigned cq_entries, unsigne
   };
   int r = -EINVAL;
   for (unsigned flags : attempts) {
-    flags &= ~off;
+    flags &= ~off.setup;
     io_uring_params p{};
     p.flags = flags | IORING_SETUP_CQSIZE;
     p.cq_entries = cq_entries;
@@ -62,7 +73,9 @@ int setup_ring(io_uring& ring, unsigned sq_entries, unsigned cq_entries, unsigne
       why += " (RLIMIT_MEMLOCK too low for the rings; raise LimitMEMLOCK)";
     return r;
   }
-  out.registered_fd = io_uring_register_ring_fd(&ring) == 1;
+  out.off = off.names;
+  if (off.cqe_skip) out.features &= ~IORING_FEAT_CQE_SKIP;
+  out.registered_fd = !off.ring_fd && io_uring_register_ring_fd(&ring) == 1;
   return 0;
 }
 
@@ -201,6 +214,7 @@ std::string describe_flags(const RingSetup& s) {
   add(s.recv_limit, "recv_byte_limit");
   add(s.msg_ring, "msg_ring");
   add(true, "buf_ring multishot_accept multishot_recv");
+  if (!s.off.empty()) r += " (off by option: " + s.off + ")";
   return r;
 }
 

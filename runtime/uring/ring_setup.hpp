@@ -13,16 +13,23 @@ struct RingSetup {
   bool registered_fd = false;
   bool recv_limit = false;  ///< multishot recv byte limit (strict per-connection share)
   bool msg_ring = false;    ///< IORING_OP_MSG_RING (cross-shard wake-ups without an eventfd)
+  std::string off;          ///< features turned off by option (TurnedOff::names)
 };
 
-/// The IORING_SETUP_* flags named in `names` (RuntimeOptions::uring_off) and
-/// in the environment variable CORING_URING_OFF, comma-separated.
-unsigned flags_turned_off(const std::string& names);
+/// Optional features turned off by RuntimeOptions::uring_off and the
+/// environment variable CORING_URING_OFF (comma-separated names as
+/// describe() prints them, or "all").
+struct TurnedOff {
+  unsigned setup = 0;  ///< IORING_SETUP_* flags never to use
+  bool ring_fd = false, cqe_skip = false, recv_limit = false, msg_ring = false;
+  std::string names;  ///< what was asked for and understood, for describe()
+};
+TurnedOff features_turned_off(const std::string& names);
 
 /// Initialises `ring`, dropping optional flags on EINVAL (older kernels) and
 /// never using those in `off`. Returns 0 or -errno; on failure `why` says
 /// what the caller should log.
-int setup_ring(io_uring& ring, unsigned sq_entries, unsigned cq_entries, unsigned off, RingSetup& out,
+int setup_ring(io_uring& ring, unsigned sq_entries, unsigned cq_entries, const TurnedOff& off, RingSetup& out,
                std::string& why);
 
 /// Registers a provided-buffer ring of `entries` entries (power of two) for

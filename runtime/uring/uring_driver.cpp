@@ -53,7 +53,7 @@ class UringDriver final : public Driver {
 
   bool init(std::string& why) {
     const RuntimeOptions& o = loop_.options();
-    const unsigned off = uring::flags_turned_off(o.uring_off);
+    const uring::TurnedOff off = uring::features_turned_off(o.uring_off);
     if (uring::setup_ring(ring_, o.sq_entries, o.cq_entries, off, setup_, why) < 0) return false;
     ring_ok_ = true;
     buf_ring_ = uring::register_buf_ring(ring_, pool_.count(), kBufferGroup, why);
@@ -66,11 +66,11 @@ class UringDriver final : public Driver {
     };
     if (!uring::self_test_multishot_recv(ring_, kBufferGroup, why, recycle, &pool_)) return false;
     skip_success_ = (setup_.features & IORING_FEAT_CQE_SKIP) != 0;
-    msg_ring_ = setup_.msg_ring = uring::opcode_supported(ring_, IORING_OP_MSG_RING);
+    msg_ring_ = setup_.msg_ring = !off.msg_ring && uring::opcode_supported(ring_, IORING_OP_MSG_RING);
     wake_slot_ = Slot{Slot::kWake, &loop_, nullptr};
     wake_failed_slot_ = Slot{Slot::kWakeFailed, &loop_, nullptr};
     reserve_ = pool_.count() / 8;
-    setup_.recv_limit = uring::probe_multishot_limit(ring_, kBufferGroup, recycle, &pool_);
+    setup_.recv_limit = !off.recv_limit && uring::probe_multishot_limit(ring_, kBufferGroup, recycle, &pool_);
     // With the kernel's byte limit an armed recv ends by itself once it has
     // filled a connection's share of buffers; without it (Linux < 6.16) the
     // share is enforced by cancelling, which can overshoot by one burst.
@@ -332,7 +332,12 @@ class UringDriver final : public Driver {
   void arm_recv(UringConn& c) {
     Slot* s = slots_.get(Slot::kRecv, &c);
     io_uring_sqe* sqe = sqe_for(s);
-    io_uring_prep_recv_multishot(sqe, c.fd, nullptr, 0, 0);
+    // Without the kernel's byte limit (Linux < 6.16) a multishot recv can
+    // fill a burst of buffers (up to 257 measured here without DEFER_TASKRUN)
+    // before a cancel stops it, far past the share: there each receive is
+    // single-shot, one buffer per SQE, and the share stays exact.
+    if (byte_limit_) io_uring_prep_recv_multishot(sqe, c.fd, nullptr, 0, 0);
+    else io_uring_prep_recv(sqe, c.fd, nullptr, 0, 0);
     sqe->flags |= IOSQE_BUFFER_SELECT;
     uring::set_buf_group(sqe, kBufferGroup);
     if (byte_limit_) {

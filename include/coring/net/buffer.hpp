@@ -65,7 +65,7 @@ class RecvBuffer {
   }
 
  private:
-  detail::Conn* owner_ = nullptr;  // the connection it counts against (it holds a reference)
+  detail::Conn* owner_ = nullptr;  // the connection it counts against (which lives until it is back)
   std::byte* data_ = nullptr;
   uint32_t size_ = 0;
   uint16_t id_ = 0;
