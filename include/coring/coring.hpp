@@ -12,6 +12,7 @@
 #include "coring/log.hpp"
 #include "coring/net/address.hpp"
 #include "coring/net/buffer.hpp"
+#include "coring/net/buffered_reader.hpp"
 #include "coring/net/listener.hpp"
 #include "coring/net/stream.hpp"
 #include "coring/result.hpp"
