@@ -13,6 +13,7 @@
 #include "coring/net/address.hpp"
 #include "coring/net/buffer.hpp"
 #include "coring/net/buffered_reader.hpp"
+#include "coring/net/buffered_writer.hpp"
 #include "coring/net/listener.hpp"
 #include "coring/net/stream.hpp"
 #include "coring/result.hpp"
