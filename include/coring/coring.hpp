@@ -2,11 +2,13 @@
 #pragma once
 
 #include "coring/core/cancel.hpp"
+#include "coring/core/join_handle.hpp"
 #include "coring/core/offload.hpp"
 #include "coring/core/shard.hpp"
 #include "coring/core/spawn.hpp"
 #include "coring/core/stop.hpp"
 #include "coring/core/task.hpp"
+#include "coring/core/task_group.hpp"
 #include "coring/core/when_all.hpp"
 #include "coring/core/when_any.hpp"
 #include "coring/log.hpp"
