@@ -148,7 +148,7 @@ TEST_CASE_TEMPLATE("when_all: an exception is rethrown after every child has fin
     } catch (const std::runtime_error& e) {
       caught = true;
       CHECK(std::string(e.what()) == "first");
-      CHECK(slow_done);  // the sibling was not abandoned
+      CHECK(slow_done);  // the sibling was cancelled, and it ran to its end before the rethrow
     }
     CHECK(caught);
 
@@ -165,6 +165,41 @@ TEST_CASE_TEMPLATE("when_all: an exception is rethrown after every child has fin
     }
     CHECK((what == "a" || what == "b"));
   });
+}
+
+TEST_CASE_TEMPLATE("when_all: a child that throws cancels its siblings, which are awaited; the first exception wins", B,
+                   CORING_BACKENDS) {
+  Probe probe;
+  test::run_on<B>([&] {
+    return [](Probe& p) -> Task<> {
+      auto t0 = Clock::now();
+      std::string what;
+      try {
+        co_await when_all(probed(p, 1, 1h), throw_after(2ms, "first"), probed_void(p, 2, 2h), throw_after(30ms, "late"));
+      } catch (const std::runtime_error& e) {
+        what = e.what();
+      }
+      CHECK(what == "first");  // the later thrower was cancelled too, and threw after its cancelled sleep
+      CHECK(Clock::now() - t0 < 1s);
+      CHECK(p.events.size() == 4);  // both probes started and ended before the rethrow
+
+      // Vector form.
+      std::vector<Task<int>> tasks;
+      tasks.push_back(probed(p, 3, 1h));
+      tasks.push_back(throw_after(1ms, "vec"));
+      tasks.push_back(probed(p, 4, 1h));
+      what.clear();
+      try {
+        co_await when_all(std::move(tasks));
+      } catch (const std::runtime_error& e) {
+        what = e.what();
+      }
+      CHECK(what == "vec");
+    }(probe);
+  });
+  std::sort(probe.canceled.begin(), probe.canceled.end());
+  CHECK(probe.canceled == std::vector<int>{1, 2, 3, 4});
+  CHECK(probe.completed.empty());
 }
 
 TEST_CASE_TEMPLATE("when_all: cancelling the caller cancels every child", B, CORING_BACKENDS) {

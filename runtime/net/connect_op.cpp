@@ -14,12 +14,13 @@
 
 namespace coring {
 
-Task<Result<Stream>> Stream::connect(SocketAddress addr) {
+Task<Result<Stream>> Stream::connect(SocketAddress addr, ConnectOptions opts) {
   detail::Loop* loop = detail::Loop::current();
   if (!loop) co_return errc::operation_not_permitted;
   int fd = detail::open_socket(*loop, addr.family());
   if (fd < 0) co_return errno_code(errno);
   Stream s(detail::StreamOps::make(loop, fd));
+  if (auto set = detail::apply_connect_options(fd, opts); !set) co_return set.error();
   detail::Conn* c = s.conn_;
   auto start = [c, &addr](detail::Driver& d, detail::Completion& op) { return d.connect(*c, op, addr); };
   int32_t r = co_await detail::FdOpAwaiter<decltype(start)>(c, start);

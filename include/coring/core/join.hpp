@@ -21,7 +21,7 @@ using value_of_t = std::conditional_t<std::is_void_v<T>, std::monostate, T>;
 
 /// State of one when_all / when_any: the parent waits until `remaining` is zero.
 /// Cancelling the parent cancels every child; for when_any the first child to
-/// finish cancels its siblings.
+/// finish cancels its siblings; for both, a child that throws cancels them.
 struct JoinState : Canceller {
   std::size_t remaining = 0;
   std::coroutine_handle<> parent;
@@ -30,6 +30,7 @@ struct JoinState : Canceller {
   std::size_t winner = SIZE_MAX;
   CancelState* children = nullptr;  // array of child cancel states
   std::size_t count = 0;
+  std::exception_ptr first_error;  // the first exception a child threw
 
   void cancel_all() noexcept {
     for (std::size_t i = 0; i < count; ++i) children[i].cancel();
@@ -39,10 +40,12 @@ struct JoinState : Canceller {
     winner = idx;
     if (first_wins) cancel_all();
   }
-  /// A child ended with an exception: for when_any that ends the race too,
-  /// so the others are cancelled instead of being waited for.
-  void child_failed() noexcept {
-    if (first_wins && winner == SIZE_MAX) cancel_all();
+  /// A child ended with an exception: the others are cancelled (and then
+  /// awaited) instead of being waited for in full.
+  void child_failed(std::exception_ptr e) noexcept {
+    if (first_error) return;
+    first_error = std::move(e);
+    cancel_all();
   }
 };
 
@@ -67,7 +70,7 @@ struct ChildPromise : PromiseBase {
   void return_void() noexcept {}
   void unhandled_exception() noexcept {
     error = std::current_exception();
-    if (join) join->child_failed();
+    if (join) join->child_failed(error);
   }
 };
 
@@ -128,11 +131,10 @@ bool start_children(JoinState& j, Children& children, CancelState* states, std::
 }
 
 template <class Children>
-void finish_children(JoinState& j, Children& children) {
+void finish_children(JoinState& j, [[maybe_unused]] Children& children) {
   if (j.parent_cancel) j.parent_cancel->disarm(&j);
   j.parent_cancel = nullptr;
-  for (auto& c : children)
-    if (c.h.promise().error) std::rethrow_exception(c.h.promise().error);
+  if (j.first_error) std::rethrow_exception(j.first_error);
 }
 
 }  // namespace coring::detail

@@ -78,7 +78,8 @@ class WhenAllVecAwaiter {
 
 /// Runs every task concurrently and resumes when all have finished, with
 /// their results in order (void results as std::monostate). Cancelling the
-/// caller cancels them all. An exception from any is rethrown after all end.
+/// caller cancels them all. The first exception thrown by one of them cancels
+/// the others; it is rethrown once they have all ended.
 template <class... Ts>
 [[nodiscard]] detail::WhenAllAwaiter<Ts...> when_all(Task<Ts>... tasks) {
   return detail::WhenAllAwaiter<Ts...>(std::move(tasks)...);

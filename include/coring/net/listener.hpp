@@ -7,6 +7,7 @@
 
 #include "coring/core/cancel.hpp"
 #include "coring/net/address.hpp"
+#include "coring/net/socket_option.hpp"
 #include "coring/net/stream.hpp"
 #include "coring/result.hpp"
 
@@ -84,6 +85,10 @@ class Listener {
   /// The next connection. Cancellable.
   AcceptAwaiter accept() noexcept { return AcceptAwaiter(l_); }
   SocketAddress local_address() const;
+  /// Sets or reads a socket option on the listening socket (accepted sockets
+  /// inherit most of them); `bad_file_descriptor` once closed.
+  Result<void> set_option(SocketOption opt, int value) noexcept;
+  Result<int> get_option(SocketOption opt) const noexcept;
   void close() noexcept;
   bool is_open() const noexcept { return l_ != nullptr; }
 

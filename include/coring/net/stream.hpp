@@ -11,6 +11,7 @@
 #include "coring/detail/completion.hpp"
 #include "coring/net/address.hpp"
 #include "coring/net/buffer.hpp"
+#include "coring/net/socket_option.hpp"
 #include "coring/result.hpp"
 
 namespace coring {
@@ -127,7 +128,10 @@ class Stream {
 
   /// Connects to `addr` (non-blocking; cancellable; errors such as
   /// `errc::connection_refused` come back as values).
-  static Task<Result<Stream>> connect(SocketAddress addr);
+  static Task<Result<Stream>> connect(SocketAddress addr) { return connect(addr, ConnectOptions{}); }
+  /// Connects with options (a source address to bind, socket options) set
+  /// on the socket before it connects.
+  static Task<Result<Stream>> connect(SocketAddress addr, ConnectOptions opts);
   /// Wraps an already connected socket; the Stream takes ownership of `fd`.
   static Result<Stream> adopt(int fd);
 
@@ -146,6 +150,10 @@ class Stream {
   /// Cancels in-flight operations (their tasks resume with operation_canceled)
   /// and closes the socket. Idempotent.
   void close() noexcept;
+
+  /// Sets or reads a socket option (see SocketOption); `bad_file_descriptor` once closed.
+  Result<void> set_option(SocketOption opt, int value) noexcept;
+  Result<int> get_option(SocketOption opt) const noexcept;
 
   bool is_open() const noexcept { return conn_ != nullptr; }
   int native_handle() const noexcept;
