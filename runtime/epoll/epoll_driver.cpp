@@ -97,7 +97,10 @@ class EpollDriver final : public Driver {
     return c;
   }
 
-  bool recv_start(Conn& c) override { return try_read(as_epoll(c)); }
+  int recv_start(Conn& c) override {
+    if (c.queue.size() + c.lent >= c.share) [[unlikely]] return kRecvAtShare;
+    return try_read(as_epoll(c)) ? kRecvQueued : kRecvPending;
+  }
 
   int32_t send(Conn& conn, Completion& op, const std::byte* p, std::size_t n) override {
     EpollConn& c = as_epoll(conn);

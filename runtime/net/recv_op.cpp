@@ -69,12 +69,19 @@ bool RecvAwaiter::await_ready() noexcept {
 
 bool RecvAwaiter::suspend(std::coroutine_handle<> h, detail::CancelState* cs) {
   Conn* c = conn_;
-  if (cs->cancelled || c->reader || c->lent >= c->share) [[unlikely]] {
+  if (cs->cancelled || c->reader) [[unlikely]] {
     refuse(cs);
     return false;
   }
-  // An armed receive already delivers: no call into the driver.
-  if (!c->rx_armed && c->loop->driver().recv_start(*c)) return false;
+  // An armed receive already delivers (within the share it was armed for):
+  // no call into the driver. Otherwise the driver checks the share.
+  if (!c->rx_armed) {
+    const int r = c->loop->driver().recv_start(*c);
+    if (r != detail::Driver::kRecvPending) {
+      if (r == detail::Driver::kRecvAtShare) refuse(cs);
+      return false;
+    }
+  }
   c->reader = this;
   waiter_ = h;
   cancel_ = cs;

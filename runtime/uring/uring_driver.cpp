@@ -106,10 +106,13 @@ class UringDriver final : public Driver {
   // ---- streams ----
   Conn* make_conn(Loop& loop, int fd) override { return new UringConn(&loop, fd); }
 
-  bool recv_start(Conn& conn) override {
+  int recv_start(Conn& conn) override {
     UringConn& c = as_uring(conn);
-    if (!c.rx_armed && !c.starved && !c.rx_end) arm_recv(c);
-    return false;
+    if (c.rx_armed || c.starved || c.rx_end) return kRecvPending;
+    const uint32_t held = c.queue.size() + c.lent;
+    if (held >= c.share) return kRecvAtShare;
+    arm_recv(c, c.share - held);
+    return kRecvPending;
   }
 
   int32_t send(Conn& c, Completion& op, const std::byte* p, std::size_t n) override {
@@ -329,7 +332,8 @@ class UringDriver final : public Driver {
     return n;
   }
 
-  void arm_recv(UringConn& c) {
+  // Arms a receive for `room` buffers at most (the connection's share less what it holds).
+  void arm_recv(UringConn& c, uint32_t room) {
     Slot* s = slots_.get(Slot::kRecv, &c);
     io_uring_sqe* sqe = sqe_for(s);
     // Without the kernel's byte limit (Linux < 6.16) a multishot recv can
@@ -341,11 +345,8 @@ class UringDriver final : public Driver {
     sqe->flags |= IOSQE_BUFFER_SELECT;
     uring::set_buf_group(sqe, kBufferGroup);
     if (byte_limit_) {
-      // Room left in the connection's share (queued and lent buffers count),
-      // at least one buffer's worth; one only while the pool is down to its
-      // reserve, so that every connection keeps a turn.
-      const uint32_t held = c.queue.size() + c.lent;
-      uint32_t room = c.share > held ? c.share - held : 1;
+      // The room left in the share; one buffer only while the pool is down
+      // to its reserve, so that every connection keeps a turn.
       if (pool_.available() < reserve_) room = 1;
       sqe->file_index = room * pool_.buffer_size();  // sqe->optlen: total byte limit
     }
