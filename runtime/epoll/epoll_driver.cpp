@@ -98,7 +98,9 @@ class EpollDriver final : public Driver {
   }
 
   int recv_start(Conn& c) override {
-    if (c.queue.size() + c.lent >= c.share) [[unlikely]] return kRecvAtShare;
+    // (Called only with the queue empty: what the connection holds is `lent`.)
+    if (c.lent >= c.share) [[unlikely]] return kRecvAtShare;
+    if (c.share_paused) [[unlikely]] StreamOps::unpause(c);
     return try_read(as_epoll(c)) ? kRecvQueued : kRecvPending;
   }
 

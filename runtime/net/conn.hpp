@@ -35,11 +35,12 @@ struct Conn {
   int32_t error = 0;        // sticky receive error (-errno)
   // The receive budget: buffers lent to the connection's tasks (RecvBuffers
   // alive), and its share (RuntimeOptions::buffers_per_connection). Queued
-  // plus lent buffers never exceed the share: a driver receives no more for
-  // it, and recv() fails with no_buffer_space while `lent` is at the share.
+  // plus lent buffers never exceed the share: a driver starts no receive for
+  // it at its share (Driver::recv_start answers kRecvAtShare), and recv()
+  // fails with no_buffer_space.
   uint16_t lent = 0;
   uint16_t share = 8;
-  bool share_paused = false;  // counted in stats.connections_paused until a buffer comes back
+  bool share_paused = false;  // refused at its share; counted in stats.connections_paused until it receives again
   bool rx_end = false;      // eof, error or closed: recv() never waits again (one test on the hot path)
   bool eof = false;
   // The driver's receive is started and keeps delivering by itself (a

@@ -122,13 +122,13 @@ static RecvBuffer lend(Conn* c, uint16_t id, uint32_t len) noexcept {
 }
 
 void detail::release_buffer(Conn* c, uint16_t id) noexcept {
-  detail::Loop* loop = c->loop;
-  loop->pool().release(id);
-  if (c->share_paused) [[unlikely]] {
-    c->share_paused = false;
-    --loop->stats.connections_paused;
-  }
-  if (--c->lent == 0 && c->refs == 0) [[unlikely]] loop->driver().release(c);  // the Stream went first
+  c->loop->pool().release(id);
+  if (--c->lent == 0 && c->refs == 0) [[unlikely]] c->loop->driver().release(c);  // the Stream went first
+}
+
+void detail::StreamOps::unpause(Conn& c) noexcept {
+  c.share_paused = false;
+  --c.loop->stats.connections_paused;
 }
 
 Result<RecvBuffer> RecvAwaiter::await_resume() noexcept {

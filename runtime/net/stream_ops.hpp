@@ -22,6 +22,8 @@ struct StreamOps {
   /// bookkeeping is done.
   static RecvAwaiter* hand_to_reader(Conn& c, uint16_t id, uint32_t len) noexcept;
   static void resume_reader(RecvAwaiter* r) noexcept;
+  /// A connection refused at its share (share_paused) receives again, or closed.
+  static void unpause(Conn& c) noexcept;
   /// The driver completed `op` (a SendAwaiter) with `res`.
   static void send_complete(Completion* op, int32_t res);
   /// send_complete() with its common case inline: every byte went, nobody

@@ -109,9 +109,10 @@ class UringDriver final : public Driver {
   int recv_start(Conn& conn) override {
     UringConn& c = as_uring(conn);
     if (c.rx_armed || c.starved || c.rx_end) return kRecvPending;
-    const uint32_t held = c.queue.size() + c.lent;
-    if (held >= c.share) return kRecvAtShare;
-    arm_recv(c, c.share - held);
+    // (Called only with the queue empty: what the connection holds is `lent`.)
+    if (c.lent >= c.share) return kRecvAtShare;
+    if (c.share_paused) [[unlikely]] StreamOps::unpause(c);
+    arm_recv(c, c.share - c.lent);
     return kRecvPending;
   }
 
