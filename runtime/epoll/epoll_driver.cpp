@@ -99,8 +99,9 @@ class EpollDriver final : public Driver {
 
   int recv_start(Conn& c) override {
     // (Called only with the queue empty: what the connection holds is `lent`.)
-    if (c.lent >= c.share) [[unlikely]] return kRecvAtShare;
-    if (c.share_paused) [[unlikely]] StreamOps::unpause(c);
+    if (c.lent >= c.gate) [[unlikely]] {
+      if (StreamOps::at_share(c)) return kRecvAtShare;
+    }
     return try_read(as_epoll(c)) ? kRecvQueued : kRecvPending;
   }
 

@@ -39,8 +39,8 @@ struct Conn {
   // it at its share (Driver::recv_start answers kRecvAtShare), and recv()
   // fails with no_buffer_space.
   uint16_t lent = 0;
+  uint16_t gate = 8;   // `share`, or 0 while refused at it: one compare (lent >= gate) covers both
   uint16_t share = 8;
-  bool share_paused = false;  // refused at its share; counted in stats.connections_paused until it receives again
   bool rx_end = false;      // eof, error or closed: recv() never waits again (one test on the hot path)
   bool eof = false;
   // The driver's receive is started and keeps delivering by itself (a

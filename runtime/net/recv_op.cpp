@@ -106,12 +106,7 @@ void RecvAwaiter::refuse(detail::CancelState* cs) noexcept {
   } else if (c->reader) {
     fail_ = kBusy;
   } else {
-    fail_ = kNoBuffers;
-    ++c->loop->stats.recv_paused;
-    if (!c->share_paused) {
-      c->share_paused = true;
-      ++c->loop->stats.connections_paused;
-    }
+    fail_ = kNoBuffers;  // (counted by StreamOps::at_share)
   }
 }
 
@@ -123,12 +118,25 @@ static RecvBuffer lend(Conn* c, uint16_t id, uint32_t len) noexcept {
 
 void detail::release_buffer(Conn* c, uint16_t id) noexcept {
   c->loop->pool().release(id);
-  if (--c->lent == 0 && c->refs == 0) [[unlikely]] c->loop->driver().release(c);  // the Stream went first
+  --c->lent;
+  if (c->refs == 0 && c->lent == 0) [[unlikely]] c->loop->driver().release(c);  // the Stream went first
 }
 
-void detail::StreamOps::unpause(Conn& c) noexcept {
-  c.share_paused = false;
-  --c.loop->stats.connections_paused;
+bool detail::StreamOps::at_share(Conn& c) noexcept {
+  RuntimeStats& st = c.loop->stats;
+  if (c.lent >= c.share) {
+    ++st.recv_paused;
+    if (c.gate) {  // newly paused
+      c.gate = 0;
+      ++st.connections_paused;
+    }
+    return true;
+  }
+  if (!c.gate) {  // a buffer came back since the refusal: receiving again
+    c.gate = c.share;
+    --st.connections_paused;
+  }
+  return false;
 }
 
 Result<RecvBuffer> RecvAwaiter::await_resume() noexcept {

@@ -21,7 +21,7 @@ Conn* detail::StreamOps::make(Loop* loop, int fd) {
   ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
   Conn* c = loop->driver().make_conn(*loop, fd);
   const uint32_t share = loop->options().buffers_per_connection;
-  c->share = static_cast<uint16_t>(share < 1 ? 1 : share > 0xffff ? 0xffff : share);
+  c->share = c->gate = static_cast<uint16_t>(share < 1 ? 1 : share > 0xffff ? 0xffff : share);
   ++loop->stats.connections_open;
   return c;
 }

@@ -22,8 +22,10 @@ struct StreamOps {
   /// bookkeeping is done.
   static RecvAwaiter* hand_to_reader(Conn& c, uint16_t id, uint32_t len) noexcept;
   static void resume_reader(RecvAwaiter* r) noexcept;
-  /// A connection refused at its share (share_paused) receives again, or closed.
-  static void unpause(Conn& c) noexcept;
+  /// The slow path of a driver's `c.lent >= c.gate` test: true (and counted)
+  /// when `c` holds its whole share; false when it may receive again (and a
+  /// connection refused before is no longer counted as paused).
+  static bool at_share(Conn& c) noexcept;
   /// The driver completed `op` (a SendAwaiter) with `res`.
   static void send_complete(Completion* op, int32_t res);
   /// send_complete() with its common case inline: every byte went, nobody

@@ -110,8 +110,9 @@ class UringDriver final : public Driver {
     UringConn& c = as_uring(conn);
     if (c.rx_armed || c.starved || c.rx_end) return kRecvPending;
     // (Called only with the queue empty: what the connection holds is `lent`.)
-    if (c.lent >= c.share) return kRecvAtShare;
-    if (c.share_paused) [[unlikely]] StreamOps::unpause(c);
+    if (c.lent >= c.gate) [[unlikely]] {
+      if (StreamOps::at_share(c)) return kRecvAtShare;
+    }
     arm_recv(c, c.share - c.lent);
     return kRecvPending;
   }
