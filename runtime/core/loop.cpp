@@ -31,6 +31,8 @@ Loop::Loop(const RuntimeOptions& opts, ShardGroup* group, unsigned id)
 Loop::~Loop() {
   if (current_ == this) current_ = nullptr;
   if (driver_ && wake_armed_) driver_->abandon(nullptr, wake_op_);
+  if (driver_)
+    for (Conn* c : orphans_) driver_->release(c);  // buffers kept past the runtime: nothing may use them
   driver_.reset();
   ::close(wake_fd_);
   spawned_.prev = spawned_.next = nullptr;
@@ -83,12 +85,25 @@ void Loop::poll_io(int64_t until) {
     if (next >= 0) timeout = next > now_ ? next - now_ : 0;
   }
   driver_->wait(timeout);
+  if (!orphans_.empty()) [[unlikely]] sweep_orphans();
   update_now();
   if (woken_) {
     woken_ = false;
     process_mail();
   }
   timers_.fire_due(now_);
+}
+
+void Loop::sweep_orphans() noexcept {
+  for (std::size_t i = 0; i < orphans_.size();) {
+    if (orphans_[i]->lent == 0) {
+      driver_->release(orphans_[i]);
+      orphans_[i] = orphans_.back();
+      orphans_.pop_back();
+    } else {
+      ++i;
+    }
+  }
 }
 
 void Loop::spawn(std::coroutine_handle<> h, SpawnLink* link) {

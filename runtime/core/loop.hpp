@@ -20,6 +20,7 @@ namespace coring::detail {
 
 class ShardGroup;
 struct ListenerState;
+struct Conn;
 
 class Loop {
  public:
@@ -87,6 +88,9 @@ class Loop {
   void stop_register(StopNode* n) noexcept;
   void stop_unregister(StopNode* n) noexcept;
   void listener_opened(ListenerState* l) { listeners_.push_back(l); }
+  /// `c` has no references left but RecvBuffers still lent out: freed by the
+  /// loop once they are all back (so the hand-back path tests nothing).
+  void orphan(Conn* c) { orphans_.push_back(c); }
   void listener_released(ListenerState* l) noexcept;
 
   RuntimeStats stats;
@@ -102,6 +106,7 @@ class Loop {
   void process_mail();
   void retry_parked();
   void destroy_spawned() noexcept;
+  void sweep_orphans() noexcept;
   void wait_barrier(int k, uint32_t epoch);
 
   static thread_local Loop* current_;
@@ -133,6 +138,7 @@ class Loop {
 
   StopNode stop_list_;  // sentinel
   std::vector<ListenerState*> listeners_;
+  std::vector<Conn*> orphans_;  // closed connections waiting for their lent buffers
 };
 
 }  // namespace coring::detail

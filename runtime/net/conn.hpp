@@ -23,7 +23,7 @@ struct RecvItem {
 /// frees it (Driver::release) once `refs` and `lent` are both zero: the
 /// Stream holds one reference, an awaiter that resumes later than the Stream
 /// may live holds one (see docs/architecture.md, "The awaiter rule"), and
-/// each RecvBuffer lent out keeps it too.
+/// RecvBuffers still lent out keep it on its loop's orphan list.
 struct Conn {
   Loop* loop;
   int fd;

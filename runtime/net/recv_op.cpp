@@ -21,9 +21,10 @@
 // means a cancel, a close or a graceful stop.
 //
 // The receive budget: each RecvBuffer handed out counts in conn->lent until
-// it goes back to the pool (release_buffer); the Conn is freed only when both
-// its references and its lent buffers are gone, so a buffer kept after its
-// Stream still finds its account. While `lent` is at the connection's share, recv() fails
+// it goes back to the pool (release_buffer); a Conn whose references are
+// gone while buffers are still lent waits on its loop's orphan list until they
+// are back (Loop::orphan), so a buffer kept after its Stream still finds its
+// account. While `lent` is at the connection's share, recv() fails
 // at once with errc::no_buffer_space: the driver receives nothing more for
 // it (its data waits in the kernel, under TCP flow control), and the other
 // connections of the shard keep the rest of the pool.
@@ -118,8 +119,7 @@ static RecvBuffer lend(Conn* c, uint16_t id, uint32_t len) noexcept {
 
 void detail::release_buffer(Conn* c, uint16_t id) noexcept {
   c->loop->pool().release(id);
-  --c->lent;
-  if (c->refs == 0 && c->lent == 0) [[unlikely]] c->loop->driver().release(c);  // the Stream went first
+  --c->lent;  // (a Conn whose Stream went first is freed by the loop: Loop::orphan)
 }
 
 bool detail::StreamOps::at_share(Conn& c) noexcept {

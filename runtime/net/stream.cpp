@@ -27,7 +27,10 @@ Conn* detail::StreamOps::make(Loop* loop, int fd) {
 }
 
 void detail::StreamOps::unref(Conn* c) noexcept {
-  if (--c->refs == 0 && c->lent == 0) c->loop->driver().release(c);  // else the last lent buffer frees it
+  if (--c->refs == 0) {
+    if (c->lent == 0) c->loop->driver().release(c);
+    else c->loop->orphan(c);  // freed by the loop once its lent buffers are back
+  }
 }
 
 int detail::open_socket(Loop& loop, int family) {
