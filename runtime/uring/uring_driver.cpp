@@ -279,7 +279,14 @@ class UringDriver final : public Driver {
   bool posted(const Slot* s) const noexcept {
     const unsigned mask = ring_.cq.ring_mask;
     const unsigned tail = io_uring_smp_load_acquire(ring_.cq.ktail);
-    for (unsigned h = reaping_ ? reap_next_ : *ring_.cq.khead; h != tail; ++h) {
+    unsigned h = *ring_.cq.khead;
+    if (reaping_) {  // just after the CQE being dispatched: its index, then its place before the tail
+      const unsigned idx = static_cast<unsigned>(reap_cur_ - ring_.cq.cqes);
+      unsigned back = (tail - idx) & mask;
+      if (back == 0) back = mask + 1;
+      h = tail - back + 1;
+    }
+    for (; h != tail; ++h) {
       const io_uring_cqe& cqe = ring_.cq.cqes[h & mask];
       if (cqe.user_data == reinterpret_cast<uint64_t>(s) && !(cqe.flags & IORING_CQE_F_MORE)) return true;
     }
@@ -371,14 +378,13 @@ class UringDriver final : public Driver {
     const unsigned mask = ring_.cq.ring_mask;
     io_uring_cqe* const cqes = ring_.cq.cqes;
     reaping_ = true;
-    unsigned next = head;  // the CQE after the one being dispatched (for posted())
     for (unsigned tail; head != (tail = io_uring_smp_load_acquire(ring_.cq.ktail));) {
       // Up to the tail or the end of the array, whichever comes first: a
       // pointer walk, no index arithmetic per CQE.
       const unsigned first = head & mask;
       const unsigned n = std::min(tail - head, mask + 1 - first);
       for (const io_uring_cqe *p = cqes + first, *end = p + n; p != end; ++p) {
-        reap_next_ = ++next;
+        reap_cur_ = p;  // for posted()
         dispatch(reinterpret_cast<Slot*>(p->user_data), p->res, p->flags);
       }
       head += n;
@@ -548,7 +554,7 @@ class UringDriver final : public Driver {
   bool overflowed_ = false;
   bool overflow_warned_ = false;
   bool reaping_ = false;   // inside reap(): its head is not published yet
-  unsigned reap_next_ = 0;  // inside reap(): index of the first CQE not dispatched yet
+  const io_uring_cqe* reap_cur_ = nullptr;  // inside reap(): the CQE being dispatched
   unsigned dropped_seen_ = 0;  // the kernel's count of dropped completions, as last read
   uint64_t listed_ = 0;        // overflow-list entries at the last look
   uint64_t completions_at_look_ = 0;
