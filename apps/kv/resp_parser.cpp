@@ -99,6 +99,7 @@ RespStep RespParser::inline_request(std::string_view line) {
     if (args_.size() > limits_.max_array) return fail("Protocol error: invalid multibulk length");
   }
   if (in_word) args_.push_back(std::move(word));
+  if (args_.size() > limits_.max_array) return fail("Protocol error: invalid multibulk length");
   if (args_.empty()) return {};  // an empty line: ignored, like Redis
   return {RespStep::done, 0, {}};
 }
