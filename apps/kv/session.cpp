@@ -11,8 +11,7 @@ namespace kv {
 using namespace coring;
 namespace {
 
-// Bytes read_exactly may buffer; larger bulk payloads are copied out in pieces.
-constexpr std::size_t reader_limit = 1u << 20;
+using namespace std::chrono_literals;
 
 /// Keeps Counters::connected right however the session ends.
 struct Connected {
@@ -26,7 +25,7 @@ struct Connected {
 /// Reads `n` payload bytes and their "\r\n" larger than the reader may hold: copied into `big` piece by piece.
 Task<Result<std::string_view>> read_big(BufferedReader& in, std::size_t n, std::string& big) {
   big.clear();
-  big.reserve(std::min<std::size_t>(n, reader_limit));  // grows with what really arrives
+  big.reserve(std::min<std::size_t>(n, 1u << 20));  // grows with what really arrives
   while (big.size() < n) {
     if (in.available() == 0) {
       auto got = co_await in.fill();
@@ -41,6 +40,22 @@ Task<Result<std::string_view>> read_big(BufferedReader& in, std::size_t n, std::
   co_return std::string_view(big);
 }
 
+/// Sends a last error and closes so that the client reads it: half-close, then discard what the
+/// client still sends (bounded: 1 s, 1 MiB), since closing with unread input would reset the connection.
+Task<> refuse(Stream& s, std::string_view text) {
+  if (!co_await s.send_all(text)) co_return;
+  s.shutdown(ShutdownHow::write);
+  std::size_t discarded = 0;
+  const auto until = std::chrono::steady_clock::now() + 1s;
+  while (discarded < (1u << 20)) {
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(until - std::chrono::steady_clock::now());
+    if (left.count() <= 0) co_return;
+    auto chunk = co_await cancel_on_stop(with_timeout(s.recv(), left));
+    if (!chunk || chunk->empty()) co_return;
+    discarded += chunk->size();
+  }
+}
+
 }  // namespace
 
 Task<> session(Server& srv, Stream s) {
@@ -49,9 +64,12 @@ Task<> session(Server& srv, Stream s) {
   Connected alive(k);
   if (srv.cfg.max_clients > 0 && k.connected.load(std::memory_order_relaxed) > srv.cfg.max_clients) {
     k.rejected_connections.fetch_add(1, std::memory_order_relaxed);
-    co_await s.send_all(std::string_view("-ERR max number of clients reached\r\n"));
+    co_await refuse(s, "-ERR max number of clients reached\r\n");
     co_return;
   }
+  // Lines (and small bulk payloads) go through the reader, which bounds a line at max_inline;
+  // larger payloads are copied out piece by piece (read_big).
+  const std::size_t reader_limit = srv.cfg.limits.max_inline + 2;
   BufferedReader in(s, ReaderOptions{.max_buffered = reader_limit});
   BufferedWriter w(s);
   RespParser parser(srv.cfg.limits);
@@ -89,7 +107,7 @@ Task<> session(Server& srv, Stream s) {
     out.clear();
     if (step.kind == RespStep::error) {  // answer, then close: the stream can no longer be framed
       reply::error(out, "ERR " + std::string(step.message));
-      if (co_await w.write(out)) co_await w.flush();
+      if (co_await w.flush()) co_await refuse(s, out);
       co_return;
     }
     if (!execute_now(srv, client, parser.args(), out)) co_await execute_spread(srv, client, parser.args(), out);
