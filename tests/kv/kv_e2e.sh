@@ -41,3 +41,24 @@ for backend in uring epoll; do
   grep -q '^coring-kv: stopped' "$log"
   echo "coring-kv on $backend: ok"
 done
+
+# --idle-timeout: a silent client is closed after it, one that keeps talking is not.
+start_kv --shards 1 --idle-timeout 1 || exit 1
+"$py" - "$port" <<'PY'
+import socket, sys, time
+port = int(sys.argv[1])
+idle = socket.create_connection(("127.0.0.1", port), timeout=5)
+busy = socket.create_connection(("127.0.0.1", port), timeout=5)
+start = time.time()
+while time.time() - start < 2.0:
+    busy.sendall(b"PING\r\n")
+    assert busy.recv(100) == b"+PONG\r\n"
+    time.sleep(0.3)
+assert idle.recv(100) == b"", "the idle client is still open"
+assert 0.9 < time.time() - start < 4.0
+print("idle timeout: ok")
+PY
+kill "$pid"
+wait "$pid"
+pid=""
+
