@@ -40,6 +40,8 @@ class RespParser {
   RespStep on_bulk(std::string_view payload_crlf);
 
   std::vector<std::string>& args() noexcept { return args_; }
+  /// True between requests (nothing of the next one read yet).
+  bool at_request_start() const noexcept { return !in_array_ && args_.empty(); }
   void reset() noexcept;
   const RespLimits& limits() const noexcept { return limits_; }
 

@@ -22,13 +22,16 @@ struct Connected {
   Connected& operator=(const Connected&) = delete;
 };
 
-/// Reads `n` payload bytes and their "\r\n" larger than the reader may hold: copied into `big` piece by piece.
-Task<Result<std::string_view>> read_big(BufferedReader& in, std::size_t n, std::string& big) {
+/// Reads `n` payload bytes and their "\r\n" larger than the reader may hold: copied into `big` piece
+/// by piece. Each wait for more bytes ends after `idle` (when not zero).
+Task<Result<std::string_view>> read_big(BufferedReader& in, std::size_t n, std::string& big, std::chrono::seconds idle) {
   big.clear();
   big.reserve(std::min<std::size_t>(n, 1u << 20));  // grows with what really arrives
   while (big.size() < n) {
     if (in.available() == 0) {
-      auto got = co_await in.fill();
+      Result<std::size_t> got = 0;
+      if (idle.count() > 0) got = co_await with_timeout(in.fill(), idle);
+      else got = co_await in.fill();
       if (!got) co_return got.error();
       if (*got == 0) co_return std::make_error_code(std::errc::connection_aborted);
     }
@@ -87,23 +90,29 @@ Task<> session(Server& srv, Stream s) {
     parser.reset();
     RespStep step;
     while (step.kind != RespStep::done && step.kind != RespStep::error) {
+      // The idle timeout also bounds each wait inside a request (a client that stalls mid-request).
+      // Not one ?: expression: GCC 12 miscompiles co_await inside ?:.
       Result<std::string_view> tok = std::string_view();
       if (step.kind == RespStep::need_line) {
-        tok = co_await in.read_until("\r\n");
+        if (parser.at_request_start() && in.available() == 0) break;  // after "*0" or an empty line: idle again
+        if (idle.count() > 0) tok = co_await with_timeout(in.read_until("\r\n"), idle);
+        else tok = co_await in.read_until("\r\n");
         if (!tok && tok.error() == std::errc::message_size) {
           step = {RespStep::error, 0, "Protocol error: too big inline request"};
           break;
         }
-        if (!tok || tok->empty()) co_return;  // closed (perhaps mid-request)
+        if (!tok || tok->empty()) co_return;  // closed (perhaps mid-request), or idle too long
         step = parser.on_line(tok->substr(0, tok->size() - 2));
       } else {
         const std::size_t n = step.bulk + 2;
-        if (n <= reader_limit) tok = co_await in.read_exactly(n);  // (not one ?: expression: GCC 12 miscompiles co_await in ?:)
-        else tok = co_await read_big(in, n, big);
+        if (n > reader_limit) tok = co_await read_big(in, n, big, idle);
+        else if (idle.count() > 0) tok = co_await with_timeout(in.read_exactly(n), idle);
+        else tok = co_await in.read_exactly(n);
         if (!tok || tok->empty()) co_return;
         step = parser.on_bulk(*tok);
       }
     }
+    if (step.kind == RespStep::need_line) continue;  // no request: back to waiting
     out.clear();
     if (step.kind == RespStep::error) {  // answer, then close: the stream can no longer be framed
       reply::error(out, "ERR " + std::string(step.message));

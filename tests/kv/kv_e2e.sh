@@ -48,6 +48,8 @@ start_kv --shards 1 --idle-timeout 1 || exit 1
 import socket, sys, time
 port = int(sys.argv[1])
 idle = socket.create_connection(("127.0.0.1", port), timeout=5)
+stalled = socket.create_connection(("127.0.0.1", port), timeout=5)
+stalled.sendall(b"\r\n*0\r\n*2\r\n$3\r\nGET\r\n$1")  # empty requests, then one that stops halfway
 busy = socket.create_connection(("127.0.0.1", port), timeout=5)
 start = time.time()
 while time.time() - start < 2.0:
@@ -55,6 +57,7 @@ while time.time() - start < 2.0:
     assert busy.recv(100) == b"+PONG\r\n"
     time.sleep(0.3)
 assert idle.recv(100) == b"", "the idle client is still open"
+assert stalled.recv(100) == b"", "the client stalled mid-request is still open"
 assert 0.9 < time.time() - start < 4.0
 print("idle timeout: ok")
 PY
