@@ -1,0 +1,61 @@
+// The command table and execution: which shard(s) a command runs on, and the code that runs there.
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "coring/coring.hpp"
+#include "server.hpp"
+
+namespace kv {
+
+using coring::Task;
+
+enum class Cmd {
+  ping, echo, quit, select, command, client, config, info,
+  get, set, getset, type, incr, incrby, decr, decrby, append, strlen, getrange, setrange,
+  expire, pexpire, ttl, pttl, persist,
+  del, exists, mget, mset,
+  keys, scan, dbsize, flushdb, flushall,
+};
+
+/// Where a command runs.
+enum class Route {
+  local,   ///< on the connection's shard, no key
+  keyed,   ///< on the shard owning args[1]
+  multi,   ///< split by key over the owning shards, results gathered in order
+  all,     ///< on every shard (or, for SCAN, on the shard the cursor names)
+};
+
+struct CommandSpec {
+  std::string_view name;  ///< lower case
+  int arity;              ///< Redis style: n exactly, -n at least n (the name counts)
+  Route route;
+  Cmd id;
+};
+
+/// The spec of `name` (any case), or nullptr.
+const CommandSpec* find_command(std::string_view name) noexcept;
+std::size_t command_count() noexcept;
+
+/// Runs a keyed command on the store of the key's shard (the caller is on that shard).
+void run_keyed(Store& st, const Config& cfg, Cmd id, std::span<const std::string> args, std::string& out);
+
+/// Runs the request `args` and appends its reply to `out`. Gives false, having
+/// done nothing, when the request needs other shards: then await `execute_spread`.
+bool execute_now(Server& srv, Client& c, std::vector<std::string>& args, std::string& out);
+Task<> execute_spread(Server& srv, Client& c, std::vector<std::string>& args, std::string& out);
+
+/// Commands that need no store: PING, ECHO, QUIT, SELECT, COMMAND, CLIENT, CONFIG.
+void run_local(Server& srv, Client& c, Cmd id, std::span<const std::string> args, std::string& out);
+/// INFO [section...]: gathers the keyspace from every shard.
+Task<> run_info(Server& srv, std::span<const std::string> args, std::string& out);
+
+/// Strict decimal int64 like Redis's string2ll.
+bool parse_int64(std::string_view s, int64_t& out) noexcept;
+bool iequals(std::string_view a, std::string_view b) noexcept;
+
+}  // namespace kv

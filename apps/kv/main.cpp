@@ -1,0 +1,93 @@
+// coring-kv: a Redis-protocol (RESP2) key-value server whose keyspace is partitioned over the runtime's shards.
+#include <CLI/CLI.hpp>
+#include <csignal>
+#include <cstdio>
+#include <cstring>
+
+#include "common/app_setup.hpp"
+#include "common/listen_everywhere.hpp"
+#include "coring/coring.hpp"
+#include "kv/expiry.hpp"
+#include "kv/server.hpp"
+#include "kv/session.hpp"
+
+using namespace coring;
+
+namespace {
+
+kv::Server* server = nullptr;
+
+Task<> serve(Listener l) {
+  for (;;) {
+    auto s = co_await l.accept();
+    if (!s) co_return;  // the listener closed: the server is stopping
+    s->set_option(SocketOption::no_delay, 1);
+    spawn(kv::session(*server, std::move(*s)));
+  }
+}
+
+/// On the calling shard: listens on `addr` (SO_REUSEPORT), starts the expiry loop, returns the bound address.
+Result<SocketAddress> listen_here(const SocketAddress& addr) {
+  auto l = Listener::bind(addr, ListenOptions{.reuse_port = true});
+  if (!l) return l.error();
+  SocketAddress bound = l->local_address();
+  spawn(serve(std::move(*l)));
+  spawn(kv::expiry_loop(*server->stores[this_shard()]));
+  return bound;
+}
+
+Task<int> run(Runtime& rt, std::string text) {
+  auto addr = SocketAddress::parse(text);
+  if (!addr) {
+    std::fprintf(stderr, "coring-kv: bad address %s\n", text.c_str());
+    co_return 1;
+  }
+  auto bound = co_await apps::listen_on_every_shard("coring-kv", *addr, listen_here);
+  if (!bound) co_return 1;
+  server->port = bound->port();
+  std::fprintf(stderr, "coring-kv: listening on %s with %u shard%s (%s)\n", bound->to_string().c_str(), rt.shards(),
+               rt.shards() == 1 ? "" : "s", std::string(rt.backend_name()).c_str());
+  auto sig = co_await wait_for_signal(SIGINT, SIGTERM);
+  std::fprintf(stderr, "coring-kv: %s: stopping\n", sig ? strsignal(*sig) : "signal wait failed");
+  unblock_signals(SIGINT, SIGTERM);  // a second one now ends the process
+  co_await rt.shutdown(rt.options().drain_timeout);
+  std::fprintf(stderr, "coring-kv: stopped\n");
+  co_return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"coring-kv: a Redis-protocol key-value server"};
+  app.set_version_flag("--version", std::string("coring-kv ") + std::string(coring::version()));
+  kv::Config cfg;
+  app.add_option("--bind", cfg.bind, "address to listen on")->capture_default_str();
+  app.add_option("--port,-p", cfg.port, "TCP port (0: any free port)")->capture_default_str();
+  app.add_option("--shards", cfg.shards, "event-loop threads, each owning a part of the keyspace (0: one per CPU)")
+      ->capture_default_str();
+  app.add_option("--backend", cfg.backend, "uring | epoll | auto")->check(CLI::IsMember({"uring", "epoll", "auto"}))
+      ->capture_default_str();
+  app.add_option("--max-clients", cfg.max_clients, "connections served at once; more are refused")->capture_default_str();
+  app.add_option("--max-bulk", cfg.limits.max_bulk, "largest bulk string (value) in bytes")->capture_default_str();
+  app.add_option("--idle-timeout", cfg.idle_timeout_s, "seconds a client may stay idle (0: no limit)")->capture_default_str();
+  apps::add_log_level_option(app);
+  CLI11_PARSE(app, argc, argv);
+  // A request may carry a few maximal values (SET key value, MSET...), but not without bound.
+  cfg.limits.max_request = std::max<std::size_t>(cfg.limits.max_request, 4 * cfg.limits.max_bulk);
+
+  apps::raise_fd_limit();
+  block_signals(SIGINT, SIGTERM);  // before any thread starts: they inherit the mask
+  std::signal(SIGPIPE, SIG_IGN);
+
+  RuntimeOptions opts;
+  opts.shards = cfg.shards;
+  opts.backend = *parse_backend(cfg.backend);
+  Runtime rt(opts);
+  kv::Server srv;
+  srv.cfg = cfg;
+  srv.shards = rt.shards();
+  for (unsigned i = 0; i < srv.shards; ++i) srv.stores.push_back(std::make_unique<kv::Store>());
+  server = &srv;
+  const std::string addr = cfg.bind + ":" + std::to_string(cfg.port);
+  return rt.block_on(run(rt, addr));
+}

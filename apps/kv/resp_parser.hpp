@@ -1,0 +1,85 @@
+// RESP2 request parsing without I/O: a state machine fed lines and bulk payloads, plus a byte-stream driver for tests and fuzzing.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace kv {
+
+/// Limits on one request; what exceeds them is a protocol error.
+struct RespLimits {
+  std::size_t max_bulk = 64u << 20;        ///< largest bulk string ($N)
+  std::size_t max_array = 1024 * 1024;     ///< most elements in one request array (*N)
+  std::size_t max_inline = 64 * 1024;      ///< longest line (inline request or header)
+  std::size_t max_request = 256u << 20;    ///< most payload bytes in one request (all bulks together)
+};
+
+/// What the parser wants next, or what it produced.
+struct RespStep {
+  enum Kind { need_line, need_bulk, done, error };
+  Kind kind = need_line;
+  std::size_t bulk = 0;     ///< need_bulk: payload bytes wanted, followed by "\r\n"
+  std::string_view message; ///< error: the text after "-ERR " (static storage)
+};
+
+/// Parses one request at a time. Feed it what it asks for: `on_line` a line
+/// without its "\r\n" (need_line), `on_bulk` the payload and its "\r\n"
+/// (need_bulk, bulk + 2 bytes). On `done`, `args()` holds the request (an
+/// array of bulk strings, or the words of an inline line); call `reset()`
+/// before the next one. After `error` the connection should reply and close.
+/// An empty request (`*0`, `*-1`, an empty inline line) is skipped: the
+/// parser goes on asking for a line.
+class RespParser {
+ public:
+  explicit RespParser(RespLimits limits = {}) : limits_(limits) {}
+
+  RespStep on_line(std::string_view line);
+  RespStep on_bulk(std::string_view payload_crlf);
+
+  std::vector<std::string>& args() noexcept { return args_; }
+  /// True between requests (nothing of the next one read yet).
+  bool at_request_start() const noexcept { return !in_array_ && args_.empty(); }
+  void reset() noexcept;
+  const RespLimits& limits() const noexcept { return limits_; }
+
+ private:
+  RespStep header(std::string_view line);
+  RespStep inline_request(std::string_view line);
+  RespStep next_element();
+  static RespStep fail(std::string_view text) { return {RespStep::error, 0, text}; }
+
+  RespLimits limits_;
+  std::vector<std::string> args_;
+  std::size_t expected_ = 0;   // elements announced by *N
+  std::size_t bytes_ = 0;      // payload bytes of this request so far
+  bool in_array_ = false;
+  bool want_bulk_ = false;     // a $N header was read; its payload is next
+};
+
+/// Parses a non-negative decimal (no sign, no spaces); -1 for "-1"; nullopt-like
+/// false on anything else or overflow past int64.
+bool parse_length(std::string_view s, int64_t& out) noexcept;
+
+/// Drives a RespParser over arbitrary chunks of bytes (no I/O): for unit tests
+/// and fuzzing, and to check that splitting the input anywhere changes nothing.
+class RespByteParser {
+ public:
+  explicit RespByteParser(RespLimits limits = {}) : parser_(limits) {}
+  /// Appends bytes; then call `next` until it gives need_line/need_bulk (more bytes needed).
+  void feed(std::string_view bytes) { pending_.append(bytes); }
+  /// The next step: done (args() valid until the following call), error, or need_* (wait for feed).
+  RespStep next();
+  std::vector<std::string>& args() noexcept { return parser_.args(); }
+
+ private:
+  RespParser parser_;
+  std::string pending_;
+  std::size_t pos_ = 0;
+  RespStep want_{};
+  bool done_ = false;
+};
+
+}  // namespace kv

@@ -1,0 +1,50 @@
+// The state a coring-kv process shares between shards: its options, the per-shard stores and counters.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "resp_parser.hpp"
+#include "store.hpp"
+
+namespace kv {
+
+/// Command-line options.
+struct Config {
+  std::string bind = "0.0.0.0";
+  uint16_t port = 6379;
+  std::string backend = "auto";
+  unsigned shards = 0;
+  long max_clients = 10000;
+  long idle_timeout_s = 0;  ///< 0: connections may stay idle forever
+  RespLimits limits;
+};
+
+/// Process-wide counters (relaxed atomics: read for INFO only).
+struct Counters {
+  std::atomic<int64_t> connected{0};
+  std::atomic<uint64_t> connections_received{0};
+  std::atomic<uint64_t> rejected_connections{0};
+  std::atomic<uint64_t> commands_processed{0};
+};
+
+/// Everything a session needs. `stores[i]` is touched only by tasks running on shard i.
+struct Server {
+  Config cfg;
+  unsigned shards = 1;
+  std::vector<std::unique_ptr<Store>> stores;
+  Counters counters;
+  int64_t started_ms = now_ms();
+  unsigned port = 0;  ///< the port actually bound
+};
+
+/// One connection's own state.
+struct Client {
+  std::string name;
+  bool quit = false;
+};
+
+}  // namespace kv

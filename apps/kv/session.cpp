@@ -1,0 +1,133 @@
+// The connection loop: RESP requests read with a BufferedReader, replies gathered in a BufferedWriter.
+#include "session.hpp"
+
+#include <algorithm>
+
+#include "commands.hpp"
+#include "reply.hpp"
+
+namespace kv {
+
+using namespace coring;
+namespace {
+
+using namespace std::chrono_literals;
+
+/// Keeps Counters::connected right however the session ends.
+struct Connected {
+  Counters& c;
+  explicit Connected(Counters& k) : c(k) { c.connected.fetch_add(1, std::memory_order_relaxed); }
+  ~Connected() { c.connected.fetch_sub(1, std::memory_order_relaxed); }
+  Connected(const Connected&) = delete;
+  Connected& operator=(const Connected&) = delete;
+};
+
+/// Reads `n` payload bytes and their "\r\n" larger than the reader may hold: copied into `big` piece
+/// by piece. Each wait for more bytes ends after `idle` (when not zero).
+Task<Result<std::string_view>> read_big(BufferedReader& in, std::size_t n, std::string& big, std::chrono::seconds idle) {
+  big.clear();
+  big.reserve(std::min<std::size_t>(n, 1u << 20));  // grows with what really arrives
+  while (big.size() < n) {
+    if (in.available() == 0) {
+      Result<std::size_t> got = 0;
+      if (idle.count() > 0) got = co_await with_timeout(in.fill(), idle);
+      else got = co_await in.fill();
+      if (!got) co_return got.error();
+      if (*got == 0) co_return std::make_error_code(std::errc::connection_aborted);
+    }
+    std::string_view v = in.peek();
+    const std::size_t k = std::min(v.size(), n - big.size());
+    big.append(v.substr(0, k));
+    in.consume(k);
+  }
+  co_return std::string_view(big);
+}
+
+/// Sends a last error and closes so that the client reads it: half-close, then discard what the
+/// client still sends (bounded: 1 s, 1 MiB), since closing with unread input would reset the connection.
+Task<> refuse(Stream& s, std::string_view text) {
+  if (!co_await s.send_all(text)) co_return;
+  s.shutdown(ShutdownHow::write);
+  std::size_t discarded = 0;
+  const auto until = std::chrono::steady_clock::now() + 1s;
+  while (discarded < (1u << 20)) {
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(until - std::chrono::steady_clock::now());
+    if (left.count() <= 0) co_return;
+    auto chunk = co_await cancel_on_stop(with_timeout(s.recv(), left));
+    if (!chunk || chunk->empty()) co_return;
+    discarded += chunk->size();
+  }
+}
+
+}  // namespace
+
+Task<> session(Server& srv, Stream s) {
+  Counters& k = srv.counters;
+  k.connections_received.fetch_add(1, std::memory_order_relaxed);
+  Connected alive(k);
+  if (srv.cfg.max_clients > 0 && k.connected.load(std::memory_order_relaxed) > srv.cfg.max_clients) {
+    k.rejected_connections.fetch_add(1, std::memory_order_relaxed);
+    co_await refuse(s, "-ERR max number of clients reached\r\n");
+    co_return;
+  }
+  // Lines (and small bulk payloads) go through the reader, which bounds a line at max_inline;
+  // larger payloads are copied out piece by piece (read_big).
+  const std::size_t reader_limit = srv.cfg.limits.max_inline + 2;
+  BufferedReader in(s, ReaderOptions{.max_buffered = reader_limit});
+  BufferedWriter w(s);
+  RespParser parser(srv.cfg.limits);
+  Client client;
+  std::string out, big;
+  const auto idle = std::chrono::seconds(srv.cfg.idle_timeout_s);
+  for (;;) {
+    if (in.available() == 0) {  // the batch is answered: send it, then wait (idle) for the next
+      if (!co_await w.flush() || client.quit) co_return;
+      Result<std::size_t> got = 0;
+      if (idle.count() > 0) got = co_await cancel_on_stop(with_timeout(in.fill(), idle));
+      else got = co_await cancel_on_stop(in.fill());
+      if (!got || *got == 0) co_return;  // closed, idle too long, or the server stops
+    }
+    parser.reset();
+    RespStep step;
+    while (step.kind != RespStep::done && step.kind != RespStep::error) {
+      // The idle timeout also bounds each wait inside a request (a client that stalls mid-request).
+      // Not one ?: expression: GCC 12 miscompiles co_await inside ?:.
+      Result<std::string_view> tok = std::string_view();
+      if (step.kind == RespStep::need_line) {
+        if (parser.at_request_start() && in.available() == 0) break;  // after "*0" or an empty line: idle again
+        if (idle.count() > 0) tok = co_await with_timeout(in.read_until("\r\n"), idle);
+        else tok = co_await in.read_until("\r\n");
+        if (!tok && tok.error() == std::errc::message_size) {
+          step = {RespStep::error, 0, "Protocol error: too big inline request"};
+          break;
+        }
+        if (!tok || tok->empty()) co_return;  // closed (perhaps mid-request), or idle too long
+        step = parser.on_line(tok->substr(0, tok->size() - 2));
+      } else {
+        const std::size_t n = step.bulk + 2;
+        if (n > reader_limit) tok = co_await read_big(in, n, big, idle);
+        else if (idle.count() > 0) tok = co_await with_timeout(in.read_exactly(n), idle);
+        else tok = co_await in.read_exactly(n);
+        if (!tok || tok->empty()) co_return;
+        step = parser.on_bulk(*tok);
+      }
+    }
+    if (step.kind == RespStep::need_line) continue;  // no request: back to waiting
+    out.clear();
+    if (step.kind == RespStep::error) {  // answer, then close: the stream can no longer be framed
+      reply::error(out, "ERR " + std::string(step.message));
+      if (co_await w.flush()) co_await refuse(s, out);
+      co_return;
+    }
+    if (!execute_now(srv, client, parser.args(), out)) co_await execute_spread(srv, client, parser.args(), out);
+    if (big.capacity() > reader_limit) std::string().swap(big);  // do not keep a large value's memory
+    if (!co_await w.write(out)) co_return;
+    if (out.capacity() > reader_limit) std::string().swap(out);
+    if (client.quit) {
+      co_await w.flush();
+      co_return;
+    }
+  }
+}
+
+}  // namespace kv
