@@ -77,11 +77,7 @@ bool RecvAwaiter::suspend(std::coroutine_handle<> h, detail::CancelState* cs) {
   // An armed receive already delivers (within the share it was armed for):
   // no call into the driver. Otherwise the driver checks the share.
   if (!c->rx_armed) {
-    const int r = c->loop->driver().recv_start(*c);
-    if (r != detail::Driver::kRecvPending) {
-      if (r == detail::Driver::kRecvAtShare) refuse(cs);
-      return false;
-    }
+    if (const int r = c->loop->driver().recv_start(*c)) [[unlikely]] return started(r, cs);  // (kRecvPending is 0)
   }
   c->reader = this;
   waiter_ = h;
@@ -98,6 +94,13 @@ bool RecvAwaiter::suspend(std::coroutine_handle<> h, detail::CancelState* cs) {
   };
   cs->current = this;
   return true;
+}
+
+// recv_start() queued something (the task goes on) or found the connection
+// at its share (the recv fails): kept out of suspend(), which stays small.
+bool RecvAwaiter::started(int r, detail::CancelState* cs) noexcept {
+  if (r == detail::Driver::kRecvAtShare) refuse(cs);
+  return false;
 }
 
 void RecvAwaiter::refuse(detail::CancelState* cs) noexcept {

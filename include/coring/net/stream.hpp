@@ -46,8 +46,11 @@ class [[nodiscard]] RecvAwaiter : detail::Canceller {
  private:
   friend struct detail::StreamOps;
   bool suspend(std::coroutine_handle<> h, detail::CancelState* cs);
-  Result<RecvBuffer> resume_other() noexcept;
-  void refuse(detail::CancelState* cs) noexcept;  // fails the recv without suspending
+  // (Out of line, so that suspend() and await_resume() stay small enough for
+  // GCC to inline them into the awaiting coroutine.)
+  [[gnu::noinline]] Result<RecvBuffer> resume_other() noexcept;
+  [[gnu::noinline]] void refuse(detail::CancelState* cs) noexcept;  // fails the recv without suspending
+  [[gnu::noinline]] bool started(int r, detail::CancelState* cs) noexcept;
   void abandon() noexcept;  // destroyed while suspended
   // (Fields that suspend() sets are kept apart, so GCC stores them one by
   // one instead of packing pairs into vector registers, which takes more
