@@ -40,13 +40,11 @@ class Driver {
   /// subtype of Conn holding this backend's per-socket fields) and registers
   /// it; freed by release() once its references are gone.
   virtual Conn* make_conn(Loop& loop, int fd) = 0;
-  /// What recv_start() did.
-  enum RecvStart : int { kRecvPending = 0, kRecvQueued = 1, kRecvAtShare = -1 };
-  /// Ensures received data will reach `c`: kRecvQueued when data, EOF or an
-  /// error was queued on `c` synchronously; kRecvAtShare when `c` already
-  /// holds its share of buffers (queued plus lent), so nothing is received
-  /// for it; else kRecvPending.
-  virtual int recv_start(Conn& c) = 0;
+  /// Ensures received data will reach `c`. True when recv() can be answered
+  /// at once: data, EOF or an error was queued on `c` synchronously, or `c`
+  /// already holds its share of buffers (queued plus lent; StreamOps::at_share),
+  /// so nothing is received for it and recv() fails with no_buffer_space.
+  virtual bool recv_start(Conn& c) = 0;
   /// `op` is a SendAwaiter: a pending send completes through StreamOps::send_complete.
   virtual int32_t send(Conn& c, Completion& op, const std::byte* p, std::size_t n) = 0;
   virtual int32_t connect(Conn& c, Completion& op, const SocketAddress& addr) = 0;

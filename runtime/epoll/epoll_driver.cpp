@@ -97,12 +97,12 @@ class EpollDriver final : public Driver {
     return c;
   }
 
-  int recv_start(Conn& c) override {
+  bool recv_start(Conn& c) override {
     // (Called only with the queue empty: what the connection holds is `lent`.)
     if (c.lent >= c.gate) [[unlikely]] {
-      if (StreamOps::at_share(c)) return kRecvAtShare;
+      if (StreamOps::at_share(c)) return true;
     }
-    return try_read(as_epoll(c)) ? kRecvQueued : kRecvPending;
+    return try_read(as_epoll(c));
   }
 
   int32_t send(Conn& conn, Completion& op, const std::byte* p, std::size_t n) override {

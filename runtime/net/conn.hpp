@@ -36,7 +36,7 @@ struct Conn {
   // The receive budget: buffers lent to the connection's tasks (RecvBuffers
   // alive), and its share (RuntimeOptions::buffers_per_connection). Queued
   // plus lent buffers never exceed the share: a driver starts no receive for
-  // it at its share (Driver::recv_start answers kRecvAtShare), and recv()
+  // it at its share (Driver::recv_start answers at once), and recv()
   // fails with no_buffer_space.
   uint16_t lent = 0;
   uint16_t gate = 8;   // `share`, or 0 while refused at it: one compare (lent >= gate) covers both

@@ -76,9 +76,9 @@ bool RecvAwaiter::suspend(std::coroutine_handle<> h, detail::CancelState* cs) {
   }
   // An armed receive already delivers (within the share it was armed for):
   // no call into the driver. Otherwise the driver checks the share.
-  if (!c->rx_armed) {
-    if (const int r = c->loop->driver().recv_start(*c)) [[unlikely]] return started(r, cs);  // (kRecvPending is 0)
-  }
+  // (recv_start() also answers at once when the connection is at its share:
+  // resume_other() then fails the recv with no_buffer_space.)
+  if (!c->rx_armed && c->loop->driver().recv_start(*c)) return false;
   c->reader = this;
   waiter_ = h;
   cancel_ = cs;
@@ -96,21 +96,12 @@ bool RecvAwaiter::suspend(std::coroutine_handle<> h, detail::CancelState* cs) {
   return true;
 }
 
-// recv_start() queued something (the task goes on) or found the connection
-// at its share (the recv fails): kept out of suspend(), which stays small.
-bool RecvAwaiter::started(int r, detail::CancelState* cs) noexcept {
-  if (r == detail::Driver::kRecvAtShare) refuse(cs);
-  return false;
-}
-
 void RecvAwaiter::refuse(detail::CancelState* cs) noexcept {
   Conn* c = conn_;
   if (cs->cancelled) {
     fail_ = kCancelled;
   } else if (c->reader) {
     fail_ = kBusy;
-  } else {
-    fail_ = kNoBuffers;  // (counted by StreamOps::at_share)
   }
 }
 
@@ -165,13 +156,13 @@ Result<RecvBuffer> RecvAwaiter::resume_other() noexcept {
   } unhold{this};
   if (fail_ == kBusy) return errc::device_or_resource_busy;
   if (fail_ == kCancelled) return errc::operation_canceled;
-  if (fail_ == kNoBuffers) return errc::no_buffer_space;
   if (!c->queue.empty()) {
     detail::RecvItem it = c->queue.pop();
     return lend(c, it.id, it.len);
   }
   if (c->closed) return errc::operation_canceled;
   if (c->error) return errno_code(c->error);
+  if (!c->eof && c->lent >= c->share) return errc::no_buffer_space;  // recv_start() found it at its share
   return RecvBuffer{};  // EOF
 }
 

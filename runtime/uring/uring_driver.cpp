@@ -106,15 +106,15 @@ class UringDriver final : public Driver {
   // ---- streams ----
   Conn* make_conn(Loop& loop, int fd) override { return new UringConn(&loop, fd); }
 
-  int recv_start(Conn& conn) override {
+  bool recv_start(Conn& conn) override {
     UringConn& c = as_uring(conn);
-    if (c.rx_armed || c.starved || c.rx_end) return kRecvPending;
+    if (c.rx_armed || c.starved || c.rx_end) return false;
     // (Called only with the queue empty: what the connection holds is `lent`.)
     if (c.lent >= c.gate) [[unlikely]] {
-      if (StreamOps::at_share(c)) return kRecvAtShare;
+      if (StreamOps::at_share(c)) return true;
     }
     arm_recv(c, c.share - c.lent);
-    return kRecvPending;
+    return false;
   }
 
   int32_t send(Conn& c, Completion& op, const std::byte* p, std::size_t n) override {

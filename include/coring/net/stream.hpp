@@ -50,7 +50,6 @@ class [[nodiscard]] RecvAwaiter : detail::Canceller {
   // GCC to inline them into the awaiting coroutine.)
   [[gnu::noinline]] Result<RecvBuffer> resume_other() noexcept;
   [[gnu::noinline]] void refuse(detail::CancelState* cs) noexcept;  // fails the recv without suspending
-  [[gnu::noinline]] bool started(int r, detail::CancelState* cs) noexcept;
   void abandon() noexcept;  // destroyed while suspended
   // (Fields that suspend() sets are kept apart, so GCC stores them one by
   // one instead of packing pairs into vector registers, which takes more
@@ -59,7 +58,7 @@ class [[nodiscard]] RecvAwaiter : detail::Canceller {
   std::coroutine_handle<> waiter_;  // set while suspended
   uint32_t item_len_ = 0;  // non-zero: buffer item_id_ was handed over directly
   uint16_t item_id_ = 0;
-  enum : uint8_t { kOk = 0, kCancelled = 1, kBusy = 2, kNoBuffers = 3 };
+  enum : uint8_t { kOk = 0, kCancelled = 1, kBusy = 2 };
   uint8_t fail_ = kOk;
   // Woken later than it was detached from the connection (closed,
   // cancelled): holds a reference on the connection until it resumes.
