@@ -14,7 +14,7 @@ struct RuntimeStats {
   uint64_t cq_overflows = 0;        ///< completions that did not fit in the CQ (kept in the kernel's overflow list, or dropped)
   uint64_t abandon_waits = 0;       ///< in-flight operations whose owner was destroyed: the driver waited for the kernel to let go
   uint64_t buffer_exhausted = 0;    ///< receives that found the buffer pool empty (backpressure)
-  uint64_t recv_paused = 0;         ///< receives refused or stopped because a connection held its buffer share
+  uint64_t recv_paused = 0;         ///< receives refused because a connection held its buffer share
   uint64_t connections_paused = 0;  ///< connections refused at their buffer share (recv() gave no_buffer_space) that have not received since
   uint64_t accept_backoffs = 0;     ///< accept paused after EMFILE/ENFILE/ENOMEM
   uint64_t connections_accepted = 0;

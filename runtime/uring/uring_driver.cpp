@@ -28,7 +28,6 @@ constexpr uint16_t kBufferGroup = 0;
 struct UringConn : Conn {
   using Conn::Conn;
   Slot* recv_slot = nullptr;  // the armed multishot recv (Conn::rx_armed while set)
-  bool pausing = false;       // its cancel was requested: the connection's share is used up
   bool starved = false;       // the buffer ring ran dry under it: re-armed when buffers return
 };
 
@@ -454,14 +453,9 @@ class UringDriver final : public Driver {
     if (res > 0 && c->reader && c->queue.empty()) {
       handed = StreamOps::hand_to_reader(*c, id, static_cast<uint32_t>(res));  // no queue round trip
     } else if (res > 0) {
+      // (Never past the share: the receive was armed with a byte limit for
+      // the room left, or is single-shot where the kernel lacks the limit.)
       c->queue.push({static_cast<uint32_t>(res), id});
-      // The connection's share of the pool is used up: stop receiving for it
-      // until the task consumes; the peer is held back by TCP flow control.
-      if (more && !c->pausing && c->queue.size() + c->lent >= c->share) {
-        c->pausing = true;
-        ++loop_.stats.recv_paused;
-        cancel_slot(s);
-      }
     } else if (res == 0) {
       c->set_eof();
     } else if (res == -ENOBUFS) {
@@ -478,7 +472,6 @@ class UringDriver final : public Driver {
       slots_.put(s);
       c->recv_slot = nullptr;
       c->rx_armed = false;
-      c->pausing = false;
       if (c->reader && c->queue.empty()) recv_start(*c);
     }
     if (handed) {
