@@ -96,7 +96,7 @@ void Loop::poll_io(int64_t until) {
 
 void Loop::sweep_orphans() noexcept {
   for (std::size_t i = 0; i < orphans_.size();) {
-    if (orphans_[i]->lent == 0) {
+    if (orphans_[i]->lent() == 0) {
       driver_->release(orphans_[i]);
       orphans_[i] = orphans_.back();
       orphans_.pop_back();

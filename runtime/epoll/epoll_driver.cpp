@@ -97,12 +97,15 @@ class EpollDriver final : public Driver {
     return c;
   }
 
-  bool recv_start(Conn& c) override {
-    // (Called only with the queue empty: what the connection holds is `lent`.)
-    if (c.lent >= c.gate) [[unlikely]] {
-      if (StreamOps::at_share(c)) return true;
+  bool recv_start(Conn& conn) override {
+    // (Called by recv() only: the queue empty, so what the connection holds
+    // is lent; not closed, or rx_end would have answered first.)
+    if (conn.credit <= 0) [[unlikely]] {
+      if (StreamOps::at_share(conn)) return true;
     }
-    return try_read(as_epoll(c));
+    EpollConn& c = as_epoll(conn);
+    if (!c.readable) return false;
+    return read_into_queue(c);
   }
 
   int32_t send(Conn& conn, Completion& op, const std::byte* p, std::size_t n) override {

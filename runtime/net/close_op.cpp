@@ -37,7 +37,7 @@ void detail::StreamOps::close(Conn& c) noexcept {
   Loop* loop = c.loop;
   --loop->stats.connections_open;
   ++loop->stats.connections_closed;
-  if (!c.gate) --loop->stats.connections_paused;  // refused at its share, never resumed
+  if (c.paused) --loop->stats.connections_paused;  // refused at its share, never resumed
   // Queued data is dropped: its buffers go back to the pool now.
   while (!c.queue.empty()) loop->pool().release(c.queue.pop().id);
   // Sends: the one in flight is cancelled in the kernel; queued ones fail

@@ -20,7 +20,7 @@ struct RecvItem {
 
 /// One connected socket: what the awaiters above the driver boundary read and
 /// write. A driver allocates it as its own subtype (Driver::make_conn) and
-/// frees it (Driver::release) once `refs` and `lent` are both zero: the
+/// frees it (Driver::release) once `refs` and `lent()` are both zero: the
 /// Stream holds one reference, an awaiter that resumes later than the Stream
 /// may live holds one (see docs/architecture.md, "The awaiter rule"), and
 /// RecvBuffers still lent out keep it on its loop's orphan list.
@@ -33,14 +33,18 @@ struct Conn {
   RecvAwaiter* reader = nullptr;     // task waiting in recv()
   SendAwaiter* send_tail = nullptr;
   int32_t error = 0;        // sticky receive error (-errno)
-  // The receive budget: buffers lent to the connection's tasks (RecvBuffers
-  // alive), and its share (RuntimeOptions::buffers_per_connection). Queued
-  // plus lent buffers never exceed the share: a driver starts no receive for
-  // it at its share (Driver::recv_start answers at once), and recv()
-  // fails with no_buffer_space.
-  uint16_t lent = 0;
-  uint16_t gate = 8;   // `share`, or 0 while refused at it: one compare (lent >= gate) covers both
+  // The receive budget: `credit` is the connection's share
+  // (RuntimeOptions::buffers_per_connection) minus the buffers lent to its
+  // tasks (RecvBuffers alive). Queued plus lent buffers never exceed the
+  // share: a driver starts no receive for it at its share (Driver::recv_start
+  // answers at once), and recv() fails with no_buffer_space. One test on the
+  // hot path (credit <= 0) covers "at the share" and "refused at it": a
+  // refused connection carries kPausedBias off its credit (and `paused`)
+  // until StreamOps::at_share sees a buffer came back.
+  static constexpr int32_t kPausedBias = 1 << 20;
+  int32_t credit = 8;
   uint16_t share = 8;
+  bool paused = false;      // refused at its share (counted in RuntimeStats::connections_paused)
   bool rx_end = false;      // eof, error or closed: recv() never waits again (one test on the hot path)
   bool eof = false;
   // The driver's receive is started and keeps delivering by itself (a
@@ -49,6 +53,8 @@ struct Conn {
   bool closed = false;
 
   Conn(Loop* l, int f) noexcept : loop(l), fd(f) {}
+  /// Buffers lent to the connection's tasks now.
+  int32_t lent() const noexcept { return share - credit - (paused ? kPausedBias : 0); }
   void set_eof() noexcept { eof = rx_end = true; }
   void set_error(int32_t e) noexcept {
     error = e;

@@ -20,11 +20,11 @@
 // errc::device_or_resource_busy (misuse), never operation_canceled, which
 // means a cancel, a close or a graceful stop.
 //
-// The receive budget: each RecvBuffer handed out counts in conn->lent until
+// The receive budget: each RecvBuffer handed out counts against conn->credit until
 // it goes back to the pool (release_buffer); a Conn whose references are
 // gone while buffers are still lent waits on its loop's orphan list until they
 // are back (Loop::orphan), so a buffer kept after its Stream still finds its
-// account. While `lent` is at the connection's share, recv() fails
+// account. While the connection's tasks hold its whole share, recv() fails
 // at once with errc::no_buffer_space: the driver receives nothing more for
 // it (its data waits in the kernel, under TCP flow control), and the other
 // connections of the shard keep the rest of the pool.
@@ -107,30 +107,32 @@ void RecvAwaiter::refuse(detail::CancelState* cs) noexcept {
 
 // A buffer of `c`'s, lent to its task.
 static RecvBuffer lend(Conn* c, uint16_t id, uint32_t len) noexcept {
-  ++c->lent;
+  --c->credit;
   return RecvBuffer(c, id, c->loop->pool().addr(id), len);
 }
 
 void detail::release_buffer(Conn* c, uint16_t id) noexcept {
+  ++c->credit;  // (a Conn whose Stream went first is freed by the loop: Loop::orphan)
   c->loop->pool().release(id);
-  --c->lent;  // (a Conn whose Stream went first is freed by the loop: Loop::orphan)
 }
 
 bool detail::StreamOps::at_share(Conn& c) noexcept {
+  // (Called when credit <= 0: at the share, or refused at it before.)
   RuntimeStats& st = c.loop->stats;
-  if (c.lent >= c.share) {
-    ++st.recv_paused;
-    if (c.gate) {  // newly paused
-      c.gate = 0;
-      ++st.connections_paused;
+  if (c.paused) {
+    if (c.credit + Conn::kPausedBias > 0) {  // a buffer came back since the refusal: receiving again
+      c.credit += Conn::kPausedBias;
+      c.paused = false;
+      --st.connections_paused;
+      return false;
     }
-    return true;
+  } else {  // newly paused
+    c.paused = true;
+    c.credit -= Conn::kPausedBias;
+    ++st.connections_paused;
   }
-  if (!c.gate) {  // a buffer came back since the refusal: receiving again
-    c.gate = c.share;
-    --st.connections_paused;
-  }
-  return false;
+  ++st.recv_paused;
+  return true;
 }
 
 Result<RecvBuffer> RecvAwaiter::await_resume() noexcept {
@@ -162,7 +164,7 @@ Result<RecvBuffer> RecvAwaiter::resume_other() noexcept {
   }
   if (c->closed) return errc::operation_canceled;
   if (c->error) return errno_code(c->error);
-  if (!c->eof && c->lent >= c->share) return errc::no_buffer_space;  // recv_start() found it at its share
+  if (!c->eof && c->lent() >= c->share) return errc::no_buffer_space;  // recv_start() found it at its share
   return RecvBuffer{};  // EOF
 }
 

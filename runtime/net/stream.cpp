@@ -21,14 +21,15 @@ Conn* detail::StreamOps::make(Loop* loop, int fd) {
   ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
   Conn* c = loop->driver().make_conn(*loop, fd);
   const uint32_t share = loop->options().buffers_per_connection;
-  c->share = c->gate = static_cast<uint16_t>(share < 1 ? 1 : share > 0xffff ? 0xffff : share);
+  c->share = static_cast<uint16_t>(share < 1 ? 1 : share > 0xffff ? 0xffff : share);
+  c->credit = c->share;
   ++loop->stats.connections_open;
   return c;
 }
 
 void detail::StreamOps::unref(Conn* c) noexcept {
   if (--c->refs == 0) {
-    if (c->lent == 0) c->loop->driver().release(c);
+    if (c->lent() == 0) c->loop->driver().release(c);
     else c->loop->orphan(c);  // freed by the loop once its lent buffers are back
   }
 }

@@ -22,7 +22,7 @@ struct StreamOps {
   /// bookkeeping is done.
   static RecvAwaiter* hand_to_reader(Conn& c, uint16_t id, uint32_t len) noexcept;
   static void resume_reader(RecvAwaiter* r) noexcept;
-  /// The slow path of a driver's `c.lent >= c.gate` test: true (and counted)
+  /// The slow path of a driver's `c.credit <= 0` test: true (and counted)
   /// when `c` holds its whole share; false when it may receive again (and a
   /// connection refused before is no longer counted as paused).
   static bool at_share(Conn& c) noexcept;

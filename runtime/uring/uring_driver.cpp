@@ -108,11 +108,11 @@ class UringDriver final : public Driver {
   bool recv_start(Conn& conn) override {
     UringConn& c = as_uring(conn);
     if (c.rx_armed || c.starved || c.rx_end) return false;
-    // (Called only with the queue empty: what the connection holds is `lent`.)
-    if (c.lent >= c.gate) [[unlikely]] {
+    // (Called only with the queue empty: what the connection holds is lent.)
+    if (c.credit <= 0) [[unlikely]] {
       if (StreamOps::at_share(c)) return true;
     }
-    arm_recv(c, c.share - c.lent);
+    arm_recv(c, static_cast<uint32_t>(c.credit));
     return false;
   }
 
