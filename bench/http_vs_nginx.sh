@@ -9,7 +9,8 @@
 # (one request in flight per connection) and "pipe$DEPTH" (bench/peers/pipeline.lua:
 # $DEPTH requests written at once per connection).
 #
-# Throughput: wrk for $DURATION s per run; the servers are interleaved
+# Throughput: wrk for $DURATION s per run, and the server's on-CPU time per
+# request over that run (all its threads, /proc/PID/task/*/schedstat); the servers are interleaved
 # (nginx uring epoll nginx uring epoll ...) for $ROUNDS rounds; medians.
 #
 # Instructions per request: this machine has no PMU (perf stat -e instructions
@@ -100,17 +101,21 @@ callgrind_ir() {
   echo "$ir $n"
 }
 
-declare -A RPS IPR
+declare -A RPS IPR CPR
 log "servers: $SERVERS; modes: $MODES; $CONNS connections; $ROUNDS rounds; server cpu $SERVER_CPU, wrk cpu $LOAD_CPU; results in $OUT"
-printf '%-5s %-6s %-7s %12s | %14s %10s %10s\n' round server mode "requests/s" "Ir(run)" requests "Ir/req"
+printf '%-5s %-6s %-7s %12s %10s | %14s %10s %10s\n' round server mode "requests/s" "cpu us/req" "Ir(run)" requests "Ir/req"
 for ((r = 1; r <= ROUNDS; r++)); do
   for s in $SERVERS; do
     for m in $MODES; do
       pick_port
       start_target "$s" "$PORT" "r$r.$s.$m.native"
+      c0=$(cpu_ns "$SERVER_PID")
       read -r n rps < <(run_wrk "$PORT" "$m" "$DURATION" "r$r.$s.$m.native")
+      c1=$(cpu_ns "$SERVER_PID")
       stop_pid "$SERVER_PID" 10 || true
       RPS[$s.$m]+="$rps "
+      cpr=$(awk -v a="$c0" -v b="$c1" -v n="$n" 'BEGIN {printf "%.3f", (b - a) / 1000 / n}')
+      CPR[$s.$m]+="$cpr "
       ipr=na ir=na cn=na
       if [[ ${NO_CALLGRIND:-0} != 1 ]]; then
         [[ $m == plain ]] && read -r IR0 _ < <(callgrind_ir "$s" zero "r$r.$s.zero")
@@ -118,14 +123,14 @@ for ((r = 1; r <= ROUNDS; r++)); do
         ipr=$(awk -v a="$ir" -v b="$IR0" -v n="$cn" 'BEGIN {printf "%.0f", (a - b) / n}')
         IPR[$s.$m]+="$ipr "
       fi
-      printf '%-5s %-6s %-7s %12s | %14s %10s %10s\n' "$r" "$s" "$m" "$rps" "$ir" "$cn" "$ipr"
+      printf '%-5s %-6s %-7s %12s %10s | %14s %10s %10s\n' "$r" "$s" "$m" "$rps" "$cpr" "$ir" "$cn" "$ipr"
     done
   done
 done
 
 echo
 echo "medians of $ROUNDS interleaved rounds; wrk -t1 -c$CONNS (${DURATION}s native, ${CG_DURATION}s under callgrind), server on cpu $SERVER_CPU, wrk on cpu $LOAD_CPU"
-printf '%-7s %-7s %12s %14s   %s\n' server mode "requests/s" "user Ir/req" "(Ir/req samples)"
+printf '%-7s %-7s %12s %12s %14s   %s\n' server mode "requests/s" "cpu us/req" "user Ir/req" "(Ir/req samples)"
 declare -A MED
 for s in $SERVERS; do
   for m in $MODES; do
@@ -135,7 +140,9 @@ for s in $SERVERS; do
     # shellcheck disable=SC2086
     [[ -n ${IPR[$s.$m]:-} ]] && ipr=$(median ${IPR[$s.$m]})
     MED[$s.$m]=$ipr
-    printf '%-7s %-7s %12.0f %14s   (%s)\n' "$s" "$m" "$rps" "$ipr" "${IPR[$s.$m]:-}"
+    # shellcheck disable=SC2086
+    cpr=$(median ${CPR[$s.$m]})
+    printf '%-7s %-7s %12.0f %12s %14s   (%s)\n' "$s" "$m" "$rps" "$cpr" "$ipr" "${IPR[$s.$m]:-}"
   done
 done
 if [[ " $SERVERS " == *" nginx "* && ${NO_CALLGRIND:-0} != 1 ]]; then

@@ -36,6 +36,9 @@ bench_build() {
     { tail -30 "$BUILD_DIR.build.log" >&2; die "build failed"; }
 }
 
+# cpu_ns PID: on-CPU time (ns) of all of PID's threads so far (/proc/PID/task/*/schedstat, first field).
+cpu_ns() { cat /proc/"$1"/task/*/schedstat 2>/dev/null | awk '{t += $1} END {printf "%.0f\n", t}'; }
+
 # The fd hard limit cannot be raised here; take all of it (the programs do too).
 raise_nofile() { ulimit -Sn "$(ulimit -Hn)" 2>/dev/null || true; }
 
