@@ -6,6 +6,7 @@
 
 #include <cerrno>
 
+#include "coring/detail/shard_check.hpp"
 #include "runtime/core/log.hpp"
 #include "runtime/core/loop.hpp"
 #include "runtime/net/stream_ops.hpp"
@@ -70,6 +71,7 @@ SocketAddress Listener::local_address() const {
 void Listener::close() noexcept {
   ListenerState* l = std::exchange(l_, nullptr);
   if (!l) return;
+  detail::check_shard(l->loop, "a Listener (closed or destroyed)");
   ListenerOps::shut(*l);
   ListenerOps::unref(l);
 }
