@@ -31,17 +31,20 @@ unsigned shard_count() noexcept;
 /// (backpressure). On the caller's own shard `fn` simply runs.
 ///
 /// Abandonable: cancelling the caller (with_timeout, with_cancel, a
-/// graceful stop...) resumes it at once, whatever the target is doing. It
-/// then gets errc::operation_canceled for a Result<T>, nothing for void, and
-/// a thrown std::system_error(operation_canceled) for any other T
-/// (with_timeout turns each into errc::timed_out). On the target, a call
-/// that has not started yet never runs `fn`; a Task body that runs is
-/// cancelled (what it awaits resumes with operation_canceled); a plain
-/// function that runs finishes, and its result is dropped.
+/// graceful stop...) while the target has not started `fn` (it is busy, or
+/// the mailbox is full) resumes the caller at once, and `fn` never runs. The
+/// caller then gets errc::operation_canceled for a Result<T>, nothing for
+/// void, and a thrown std::system_error(operation_canceled) for any other T
+/// (with_timeout turns each into errc::timed_out). A plain function that has
+/// started cannot yield: the caller waits for it and gets its result. A
+/// Task body that has started is cancelled (what it awaits resumes with
+/// operation_canceled) and abandoned: the caller resumes at once and the
+/// body's result, when it comes, is dropped.
 /// `fn` is moved to a state the two shards share and invoked on the target:
-/// it must not touch the caller's shard-local state, and what it captures by
-/// reference must outlive the call even if the caller gives up (capture by
-/// value what the caller owns). One allocation per call to another shard.
+/// it must not touch the caller's shard-local state, and what a Task body
+/// captures by reference must outlive it even if the caller gives up
+/// (capture by value what the caller owns). One allocation per call to
+/// another shard.
 template <class F>
 Task<detail::call_result_t<F>> submit_to(unsigned shard, F fn) {
   if (shard == this_shard()) {

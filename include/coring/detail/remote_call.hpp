@@ -2,6 +2,7 @@
 #pragma once
 
 #include <atomic>
+#include <cstdint>
 #include <exception>
 #include <optional>
 #include <system_error>
@@ -71,8 +72,11 @@ struct RemoteState {
   std::exception_ptr error;
   SpawnLink* body = nullptr;    // the body on the target (touched there only)
   Waiter* waiter = nullptr;     // the caller still waiting (touched on the origin only)
-  std::atomic<bool> abandoned{false};  // the caller gave up: a body that has not started skips fn
-  std::atomic<int> refs{2};            // the caller and the request
+  // Who moves first: the target starting fn (kQueued -> kRunning) or the
+  // caller giving up (kQueued -> kAbandoned; a Task body also when running).
+  enum : uint8_t { kQueued, kRunning, kAbandoned };
+  std::atomic<uint8_t> phase{kQueued};
+  std::atomic<int> refs{2};  // the caller and the request
 };
 
 /// The body on the target shard: runs fn unless the caller gave up first,
@@ -89,7 +93,8 @@ Task<> remote_body(RemoteState<F>* s) {
       }
     }
   } guard{s};
-  if (!s->abandoned.load(std::memory_order_acquire)) {
+  uint8_t queued = RemoteState<F>::kQueued;
+  if (s->phase.compare_exchange_strong(queued, RemoteState<F>::kRunning, std::memory_order_acq_rel)) {
     try {
       if constexpr (RemoteState<F>::kTaskBody) {
         if constexpr (std::is_void_v<typename RemoteState<F>::R>) {
@@ -110,11 +115,12 @@ Task<> remote_body(RemoteState<F>* s) {
 }
 
 /// Awaits `fn` run on another shard. The request spawns a body there (a
-/// tracked task). Cancelling the caller resumes it at once with
-/// abandoned_result() and, for a Task body, sends a second message that
-/// cancels what the body awaits; the body's eventual reply then only drops
-/// its reference. A body the target had not started when the caller gave up
-/// never runs fn.
+/// tracked task). Cancelling the caller before the target starts fn resumes
+/// it at once with abandoned_result(), and fn never runs. Once started, a
+/// plain function is waited for (it cannot yield: the caller resumes when it
+/// returns, with its result, so its captures stay valid); a Task body is
+/// cancelled by a second message and abandoned: the caller resumes at once.
+/// A reply nobody waits for only drops its reference.
 template <class F>
 class RemoteState<F>::Waiter : Canceller {
  public:
@@ -125,7 +131,7 @@ class RemoteState<F>::Waiter : Canceller {
     if (state_) {
       if (state_->waiter == this) {  // destroyed while waiting: the call is abandoned
         state_->waiter = nullptr;
-        state_->abandoned.store(true, std::memory_order_release);
+        state_->phase.store(RemoteState::kAbandoned, std::memory_order_release);
       }
       state_->release();
     }
@@ -188,14 +194,16 @@ class RemoteState<F>::Waiter : Canceller {
   }
   void give_up() {  // the cancel state has disarmed us already
     cancel_ = nullptr;
-    gave_up_ = true;
     RemoteState* s = state_;
-    s->waiter = nullptr;
-    s->abandoned.store(true, std::memory_order_release);
-    if constexpr (kTaskBody) {  // a plain function cannot be interrupted: no message
+    uint8_t queued = RemoteState::kQueued;
+    if (!s->phase.compare_exchange_strong(queued, RemoteState::kAbandoned, std::memory_order_acq_rel)) {
+      if constexpr (!kTaskBody) return;  // a plain function is running: its reply resumes us
+      s->phase.store(RemoteState::kAbandoned, std::memory_order_release);
       s->refs.fetch_add(1, std::memory_order_relaxed);
-      submit_call(shard_, &s->cancel_msg);
+      submit_call(shard_, &s->cancel_msg);  // what the Task body awaits resumes with operation_canceled
     }
+    gave_up_ = true;
+    s->waiter = nullptr;
     schedule(caller_);
   }
 
