@@ -5,6 +5,8 @@
 #include <cstdint>
 #include <string>
 
+#include <sys/socket.h>
+
 #include "coring/detail/completion.hpp"
 #include "coring/net/address.hpp"
 #include "coring/net/listener.hpp"
@@ -48,6 +50,13 @@ class Driver {
   /// `op` is a SendAwaiter: a pending send completes through StreamOps::send_complete.
   virtual int32_t send(Conn& c, Completion& op, const std::byte* p, std::size_t n) = 0;
   virtual int32_t connect(Conn& c, Completion& op, const SocketAddress& addr) = 0;
+  /// One datagram received into `msg`'s buffers, with its source address
+  /// (bytes, or -errno); `msg` stays valid until the completion. One at a
+  /// time per socket.
+  virtual int32_t recvmsg(Conn& c, Completion& op, msghdr* msg) = 0;
+  /// One datagram sent from `msg` (to msg_name, or the connected peer); one
+  /// at a time per socket.
+  virtual int32_t sendmsg(Conn& c, Completion& op, const msghdr* msg) = 0;
   /// Cancels a started operation. Returns true if it is gone now (the caller
   /// completes it); false if its completion (possibly -ECANCELED) will come.
   virtual bool cancel(Conn* c, Completion& op) = 0;

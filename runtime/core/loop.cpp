@@ -156,7 +156,10 @@ void Loop::stop_tasks(uint32_t epoch) {
   wait_barrier(1, epoch);
   // 4. Destroy what is left. Replies name callers' frames: take them while
   // those frames still exist; calls still queued are dropped unread.
-  for (CrossCall* c = replies_.take_all(); c; c = c->next) {
+  for (CrossCall* c = replies_.take_all(); c;) {
+    CrossCall* next = c->next;
+    dropped(c);
+    c = next;
   }
   if (spawned_.next != &spawned_) {
     if (user_spawned() > 0)
@@ -167,9 +170,9 @@ void Loop::stop_tasks(uint32_t epoch) {
   }
   for (unsigned s = 0; s < group_->size(); ++s)
     if (s != id_)
-      while (group_->ring(s, id_).pop()) {
-      }
-  for (auto& q : parked_calls_) q = {};
+      while (CrossCall* c = group_->ring(s, id_).pop()) dropped(c);
+  for (auto& q : parked_calls_)
+    while (CrossCall* c = q.pop()) dropped(c);
   parked_offloads_ = {};
   // Let the kernel finish what the destroyed operations cancelled.
   for (int i = 0; i < 4; ++i) {
@@ -198,6 +201,12 @@ void Loop::wait_barrier(int k, uint32_t epoch) {
     driver_->wait(-1);
   }
   woken_ = true;
+}
+
+// A call (or reply) the stop sequence drops unread: most live in a caller's
+// frame, destroyed with it; a cross-shard call's shared state is released.
+void Loop::dropped(CrossCall* c) noexcept {
+  if (c->on_drop) c->on_drop(c);
 }
 
 void Loop::destroy_spawned() noexcept {

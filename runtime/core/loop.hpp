@@ -106,6 +106,7 @@ class Loop {
   void process_mail();
   void retry_parked();
   void destroy_spawned() noexcept;
+  static void dropped(CrossCall* c) noexcept;
   void sweep_orphans() noexcept;
   void wait_barrier(int k, uint32_t epoch);
 

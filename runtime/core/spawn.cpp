@@ -3,6 +3,7 @@
 
 #include <exception>
 
+#include "coring/time/timeout.hpp"
 #include "runtime/core/log.hpp"
 #include "runtime/core/loop.hpp"
 
@@ -47,8 +48,12 @@ void SpawnLink::unlink() noexcept {
   if (Loop* l = Loop::current()) l->spawn_unlinked(this);
 }
 
-void spawn_finished(SpawnLink*, std::exception_ptr error) noexcept {
+void spawn_finished(SpawnLink* link, std::exception_ptr error) noexcept {
   if (!error) return;
+  if (link && link->own_cancel.cancelled && is_cancellation(error)) {  // a cancelled task gave up a call: not an error
+    log(LogLevel::debug, "cancelled task ended with operation_canceled");
+    return;
+  }
   try {
     std::rethrow_exception(error);
   } catch (const std::exception& e) {

@@ -8,6 +8,7 @@
 #include <cerrno>
 #include <stdexcept>
 #include <system_error>
+#include <utility>
 #include <vector>
 
 #include "runtime/core/loop.hpp"
@@ -25,6 +26,9 @@ uint64_t tagged(void* p, Tag t) { return reinterpret_cast<uintptr_t>(p) | t; }
 struct EpollConn : Conn {
   using Conn::Conn;
   Completion* write_waiter = nullptr;  // the send or connect waiting for EPOLLOUT
+  Completion* read_waiter = nullptr;   // a datagram receive waiting for EPOLLIN
+  msghdr* read_msg = nullptr;          // its message
+  const msghdr* write_msg = nullptr;   // non-null: the write waiter is a datagram send
   EpollConn* next_dead = nullptr;      // link in the list freed after this batch of events
   bool readable = true;                // the last read did not hit EAGAIN
   bool writable = true;                // the last write did not hit EAGAIN
@@ -136,6 +140,28 @@ class EpollDriver final : public Driver {
     return kPending;
   }
 
+  // Datagrams: tried at once; on EAGAIN the operation waits for the socket's
+  // next edge, and the driver retries it then (on_conn).
+  int32_t recvmsg(Conn& conn, Completion& op, msghdr* msg) override {
+    EpollConn& c = as_epoll(conn);
+    const int32_t r = try_recvmsg(c.fd, msg);
+    if (r != -EAGAIN) return r;
+    c.readable = false;
+    c.read_waiter = &op;
+    c.read_msg = msg;
+    return kPending;
+  }
+
+  int32_t sendmsg(Conn& conn, Completion& op, const msghdr* msg) override {
+    EpollConn& c = as_epoll(conn);
+    const int32_t r = try_sendmsg(c.fd, msg);
+    if (r != -EAGAIN) return r;
+    c.writable = false;
+    c.write_waiter = &op;
+    c.write_msg = msg;
+    return kPending;
+  }
+
   bool cancel(Conn* c, Completion& op) override {
     abandon(c, op);
     return true;
@@ -148,7 +174,12 @@ class EpollDriver final : public Driver {
       EpollConn* c = static_cast<EpollConn*>(conn);
       if (c->write_waiter == &op) {
         c->write_waiter = nullptr;
+        c->write_msg = nullptr;
         c->connecting = false;
+      }
+      if (c->read_waiter == &op) {
+        c->read_waiter = nullptr;
+        c->read_msg = nullptr;
       }
       return;
     }
@@ -163,7 +194,9 @@ class EpollDriver final : public Driver {
 
   void close(Conn& conn) noexcept override {
     EpollConn& c = as_epoll(conn);
-    c.write_waiter = nullptr;
+    c.write_waiter = c.read_waiter = nullptr;
+    c.write_msg = nullptr;
+    c.read_msg = nullptr;
     ::close(c.fd);  // also leaves the epoll set
     c.fd = -1;
   }
@@ -251,12 +284,16 @@ class EpollDriver final : public Driver {
         }
       } else if (c.reader && try_read(c)) {
         StreamOps::wake_reader(c);
+      } else if (c.read_waiter) [[unlikely]] {
+        retry_recvmsg(c);
       }
     }
     if (c.closed) return;
     if (events & (EPOLLOUT | EPOLLHUP | EPOLLERR)) {
       c.writable = true;
-      if (Completion* op = c.write_waiter) {
+      if (c.write_msg) [[unlikely]] {
+        retry_sendmsg(c);
+      } else if (Completion* op = c.write_waiter) {
         c.write_waiter = nullptr;
         if (c.connecting) {
           c.connecting = false;
@@ -269,6 +306,41 @@ class EpollDriver final : public Driver {
         }
       }
     }
+  }
+
+  static int32_t try_recvmsg(int fd, msghdr* msg) {
+    for (;;) {
+      const ssize_t r = ::recvmsg(fd, msg, MSG_DONTWAIT);
+      if (r >= 0) return static_cast<int32_t>(r);
+      if (errno != EINTR) return -errno;
+    }
+  }
+  static int32_t try_sendmsg(int fd, const msghdr* msg) {
+    for (;;) {
+      const ssize_t r = ::sendmsg(fd, msg, MSG_DONTWAIT | MSG_NOSIGNAL);
+      if (r >= 0) return static_cast<int32_t>(r);
+      if (errno != EINTR) return -errno;
+    }
+  }
+  void retry_recvmsg(EpollConn& c) {
+    const int32_t r = try_recvmsg(c.fd, c.read_msg);
+    if (r == -EAGAIN) {
+      c.readable = false;
+      return;
+    }
+    Completion* op = std::exchange(c.read_waiter, nullptr);
+    c.read_msg = nullptr;
+    op->complete(op, r);
+  }
+  void retry_sendmsg(EpollConn& c) {
+    const int32_t r = try_sendmsg(c.fd, c.write_msg);
+    if (r == -EAGAIN) {
+      c.writable = false;
+      return;
+    }
+    Completion* op = std::exchange(c.write_waiter, nullptr);
+    c.write_msg = nullptr;
+    op->complete(op, r);
   }
 
   void on_listener(EpollListener& l) {

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "coring/net/listener.hpp"
+#include "coring/detail/shard_check.hpp"
 #include "runtime/core/loop.hpp"
 #include "runtime/net/stream_ops.hpp"
 
@@ -48,7 +49,10 @@ void AcceptAwaiter::abandon() noexcept {
   if (held_) ListenerOps::unref(l);
 }
 
-bool AcceptAwaiter::await_ready() noexcept { return !l_ || !l_->queue.empty() || l_->closed; }
+bool AcceptAwaiter::await_ready() noexcept {
+  if (l_) detail::check_shard(l_->loop, "a Listener (accept)");
+  return !l_ || !l_->queue.empty() || l_->closed;
+}
 
 bool AcceptAwaiter::suspend(std::coroutine_handle<> h, detail::CancelState* cs) {
   ListenerState* l = l_;

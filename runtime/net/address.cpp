@@ -1,7 +1,10 @@
-// SocketAddress: numeric parsing and formatting of IPv4/IPv6 socket addresses.
+// SocketAddress: numeric parsing and formatting of IPv4/IPv6 socket addresses, and Unix-domain paths.
 #include "coring/net/address.hpp"
 
 #include <arpa/inet.h>
+#include <sys/un.h>
+
+#include <cstddef>
 
 #include <charconv>
 #include <cstring>
@@ -9,6 +12,7 @@
 namespace coring {
 
 Result<SocketAddress> SocketAddress::parse(std::string_view text) {
+  if (text.starts_with("unix:")) return unix_path(text.substr(5));
   std::string_view host, port;
   if (!text.empty() && text.front() == '[') {
     auto close = text.find(']');
@@ -55,6 +59,28 @@ SocketAddress SocketAddress::ipv4(uint32_t host_order_addr, uint16_t port) {
   return a;
 }
 
+Result<SocketAddress> SocketAddress::unix_path(std::string_view path) {
+  SocketAddress a;
+  auto* un = reinterpret_cast<sockaddr_un*>(&a.storage_);
+  un->sun_family = AF_UNIX;
+  const bool abstract = !path.empty() && path.front() == '@';
+  const std::string_view name = abstract ? path.substr(1) : path;
+  if (name.empty() || name.find('\0') != std::string_view::npos) return errc::invalid_argument;
+  // A path needs its terminating NUL; an abstract name starts after a NUL and has none.
+  if (name.size() + 1 > sizeof un->sun_path) return errc::filename_too_long;
+  std::memcpy(un->sun_path + (abstract ? 1 : 0), name.data(), name.size());
+  a.len_ = static_cast<socklen_t>(offsetof(sockaddr_un, sun_path) + 1 + name.size());
+  return a;
+}
+
+std::string SocketAddress::path() const {
+  if (!is_unix() || len_ <= offsetof(sockaddr_un, sun_path)) return {};
+  const auto* un = reinterpret_cast<const sockaddr_un*>(&storage_);
+  std::size_t n = len_ - offsetof(sockaddr_un, sun_path);
+  if (un->sun_path[0] == '\0') return "@" + std::string(un->sun_path + 1, n - 1);  // abstract: exactly n - 1 bytes
+  return std::string(un->sun_path, strnlen(un->sun_path, n));
+}
+
 SocketAddress SocketAddress::from(const sockaddr* sa, socklen_t len) {
   SocketAddress a;
   if (len > sizeof a.storage_) len = sizeof a.storage_;
@@ -64,16 +90,19 @@ SocketAddress SocketAddress::from(const sockaddr* sa, socklen_t len) {
 }
 
 uint16_t SocketAddress::port() const noexcept {
+  if (family() == AF_UNIX) return 0;
   if (family() == AF_INET6) return ntohs(reinterpret_cast<const sockaddr_in6*>(&storage_)->sin6_port);
   return ntohs(reinterpret_cast<const sockaddr_in*>(&storage_)->sin_port);
 }
 
 void SocketAddress::set_port(uint16_t port) noexcept {
+  if (family() == AF_UNIX) return;
   if (family() == AF_INET6) reinterpret_cast<sockaddr_in6*>(&storage_)->sin6_port = htons(port);
   else reinterpret_cast<sockaddr_in*>(&storage_)->sin_port = htons(port);
 }
 
 std::string SocketAddress::to_string() const {
+  if (is_unix()) return "unix:" + path();
   char buf[INET6_ADDRSTRLEN] = {};
   if (family() == AF_INET6) {
     ::inet_ntop(AF_INET6, &reinterpret_cast<const sockaddr_in6*>(&storage_)->sin6_addr, buf, sizeof buf);

@@ -16,6 +16,7 @@
 #include <cerrno>
 
 #include "coring/net/stream.hpp"
+#include "coring/detail/shard_check.hpp"
 #include "runtime/core/loop.hpp"
 #include "runtime/net/stream_ops.hpp"
 
@@ -26,6 +27,7 @@ using detail::Loop;
 void Stream::close() noexcept {
   Conn* c = std::exchange(conn_, nullptr);
   if (!c) return;
+  detail::check_shard(c->loop, "a Stream (closed or destroyed)");
   detail::StreamOps::close(*c);
   detail::StreamOps::unref(c);
 }

@@ -7,6 +7,7 @@
 #include "coring/net/listener.hpp"
 #include "coring/net/stream.hpp"
 #include "runtime/net/small_ring.hpp"
+#include "runtime/net/unix_path.hpp"
 
 namespace coring::detail {
 
@@ -73,6 +74,7 @@ struct ListenerState : TimerNode {
   AcceptAwaiter* waiter = nullptr;
   bool backing_off = false;  // after EMFILE/ENFILE: waits on the timer before accepting again
   bool closed = false;
+  UnixPath unix_file;  // bound to a Unix-domain path: removed when the listener closes
 
   ListenerState(Loop* l, int f, ListenOptions o) noexcept : loop(l), fd(f), opts(o) {}
 };

@@ -6,6 +6,7 @@
 
 #include <cerrno>
 
+#include "coring/detail/shard_check.hpp"
 #include "runtime/core/log.hpp"
 #include "runtime/core/loop.hpp"
 #include "runtime/net/stream_ops.hpp"
@@ -40,7 +41,8 @@ Result<Listener> Listener::bind(const SocketAddress& addr, ListenOptions opts) {
   int fd = detail::open_socket(*loop, addr.family());
   if (fd < 0) return errno_code(errno);
   int one = 1;
-  ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+  if (!addr.is_unix()) ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+  detail::UnixPath::prepare(addr, opts.remove_stale_unix_path);
   if (opts.reuse_port && ::setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one) < 0) {
     int e = errno;
     ::close(fd);
@@ -52,6 +54,7 @@ Result<Listener> Listener::bind(const SocketAddress& addr, ListenOptions opts) {
     return errno_code(e);
   }
   ListenerState* st = loop->driver().make_listener(*loop, fd, opts);
+  st->unix_file.bound(addr);
   loop->listener_opened(st);
   if (loop->stopping()) detail::ListenerOps::shut(*st);  // a stopping shard accepts nothing new
   Listener l;
@@ -70,6 +73,7 @@ SocketAddress Listener::local_address() const {
 void Listener::close() noexcept {
   ListenerState* l = std::exchange(l_, nullptr);
   if (!l) return;
+  detail::check_shard(l->loop, "a Listener (closed or destroyed)");
   ListenerOps::shut(*l);
   ListenerOps::unref(l);
 }
@@ -79,6 +83,7 @@ void detail::ListenerOps::shut(ListenerState& l) noexcept {
   l.closed = true;
   if (l.queued()) detail::timer_remove(&l);
   l.loop->driver().listener_close(l);
+  l.unix_file.remove();
   wake_later(l);
 }
 

@@ -30,6 +30,7 @@
 // connections of the shard keep the rest of the pool.
 #include "coring/net/stream.hpp"
 
+#include "coring/detail/shard_check.hpp"
 #include "runtime/core/loop.hpp"
 #include "runtime/net/stream_ops.hpp"
 
@@ -65,6 +66,7 @@ void RecvAwaiter::abandon() noexcept {
 
 bool RecvAwaiter::await_ready() noexcept {
   Conn* c = conn_;
+  if (c) detail::check_shard(c->loop, "a Stream (recv)");
   return !c || !c->queue.empty() || c->rx_end;
 }
 
@@ -112,6 +114,7 @@ static RecvBuffer lend(Conn* c, uint16_t id, uint32_t len) noexcept {
 }
 
 void detail::release_buffer(Conn* c, uint16_t id) noexcept {
+  check_shard(c->loop, "a RecvBuffer (released)");  // another thread would race on the pool
   ++c->credit;  // (a Conn whose Stream went first is freed by the loop: Loop::orphan)
   c->loop->pool().release(id);
 }

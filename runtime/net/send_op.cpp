@@ -27,6 +27,7 @@
 #include <cerrno>
 
 #include "coring/net/stream.hpp"
+#include "coring/detail/shard_check.hpp"
 #include "runtime/core/loop.hpp"
 #include "runtime/net/stream_ops.hpp"
 
@@ -149,6 +150,7 @@ bool SendAwaiter::suspend(std::coroutine_handle<> h, detail::CancelState* cs) {
     err_ = -EBADF;
     return false;
   }
+  detail::check_shard(c->loop, "a Stream (send)");
   if (cs->cancelled) {
     err_ = -ECANCELED;
     return false;

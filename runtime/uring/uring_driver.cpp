@@ -135,6 +135,20 @@ class UringDriver final : public Driver {
     return kPending;
   }
 
+  int32_t recvmsg(Conn& c, Completion& op, msghdr* msg) override {
+    Slot* s = slots_.get(Slot::kOp, &op);
+    op.slot = s;
+    io_uring_prep_recvmsg(sqe_for(s), c.fd, msg, 0);
+    return kPending;
+  }
+
+  int32_t sendmsg(Conn& c, Completion& op, const msghdr* msg) override {
+    Slot* s = slots_.get(Slot::kOp, &op);
+    op.slot = s;
+    io_uring_prep_sendmsg(sqe_for(s), c.fd, msg, MSG_NOSIGNAL);
+    return kPending;
+  }
+
   bool cancel(Conn*, Completion& op) override {
     if (auto* s = static_cast<Slot*>(op.slot)) cancel_slot(s);
     return false;  // its CQE (-ECANCELED, or the result if it won the race) will come

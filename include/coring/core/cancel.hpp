@@ -4,6 +4,8 @@
 #include <coroutine>
 #include <type_traits>
 
+#include "coring/detail/shard_check.hpp"
+
 namespace coring {
 namespace detail {
 
@@ -91,11 +93,17 @@ struct CancelLink {
 /// under it: `source.cancel()` cancels the operation each of those tasks
 /// waits on (it resumes with `errc::operation_canceled`) and every later one.
 /// Sticky: a scope that starts after cancel() starts cancelled. Any number of
-/// scopes may share one source. Single-shard, like the tasks it cancels;
+/// scopes may share one source. Single-shard, like the tasks it cancels
+/// (builds without NDEBUG check it: the first shard to use it owns it);
 /// it must outlive the scopes that use it.
 class CancelSource {
  public:
-  CancelSource() noexcept { head_.prev = head_.next = &head_; }
+  CancelSource() noexcept {
+    head_.prev = head_.next = &head_;
+#ifndef NDEBUG
+    owner_ = detail::current_loop();
+#endif
+  }
   CancelSource(const CancelSource&) = delete;
   CancelSource& operator=(const CancelSource&) = delete;
   ~CancelSource() {
@@ -107,6 +115,7 @@ class CancelSource {
   }
 
   void cancel() noexcept {
+    check_owner();
     if (cancelled_) return;
     cancelled_ = true;
     for (detail::CancelLink* n = head_.next; n != &head_;) {
@@ -119,6 +128,7 @@ class CancelSource {
 
   /// Registers a scope (cancelled at once if the source already is).
   void link(detail::CancelLink* n) noexcept {
+    check_owner();
     n->next = &head_;
     n->prev = head_.prev;
     head_.prev->next = n;
@@ -133,8 +143,16 @@ class CancelSource {
   }
 
  private:
+  void check_owner() noexcept {
+#ifndef NDEBUG
+    const detail::Loop* here = detail::current_loop();
+    if (!owner_) owner_ = here;  // made outside a runtime: the first shard to use it owns it
+    else if (here != owner_) detail::shard_violation("a CancelSource", owner_);
+#endif
+  }
   detail::CancelLink head_;
   bool cancelled_ = false;
+  const detail::Loop* owner_;  // set and read only without NDEBUG (so the layout is the same in every build)
 };
 
 }  // namespace coring

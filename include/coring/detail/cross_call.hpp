@@ -20,6 +20,8 @@ struct CrossCall {
   bool offload = false;       ///< runs on the offload pool (the shard waits for these before it stops)
   /// On the origin shard when the reply arrives; null: resume `caller`.
   void (*on_reply)(CrossCall*) = nullptr;
+  /// A stopping runtime drops the call, or its reply, unread; null: nothing to do.
+  void (*on_drop)(CrossCall*) = nullptr;
 };
 
 /// Sends `c` to shard `shard`'s mailbox, or parks it on the caller's shard

@@ -20,7 +20,15 @@ struct ListenerOps;
 struct ListenOptions {
   int backlog = 4096;
   /// SO_REUSEPORT: several listeners (one per shard) on one address, the kernel spreads connections.
+  /// (Not for Unix-domain addresses.)
   bool reuse_port = false;
+  /// Unix-domain path: remove a socket file already at the path (left by a
+  /// previous run) before binding. Without it, bind fails with
+  /// `address_in_use` while the file exists. A file that is not a socket is
+  /// never removed. Either way the listener removes its own file when it
+  /// closes (close(), destruction or a graceful stop), if the file is still
+  /// the one it made.
+  bool remove_stale_unix_path = false;
   /// Accepted sockets queued in user space before the listener stops taking
   /// more from the kernel (the rest wait in the kernel's backlog).
   uint32_t accept_queue = 256;

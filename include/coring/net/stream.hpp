@@ -3,6 +3,7 @@
 
 #include <coroutine>
 #include <span>
+#include <string>
 #include <string_view>
 #include <utility>
 
@@ -134,6 +135,11 @@ class Stream {
   /// Connects with options (a source address to bind, socket options) set
   /// on the socket before it connects.
   static Task<Result<Stream>> connect(SocketAddress addr, ConnectOptions opts);
+  /// Connects to a host by name ("example.com", "localhost" or a numeric
+  /// address): resolve() on the offload pool, then each address in turn
+  /// until one connects. Fails with the last address's error, or the
+  /// resolver's (resolve_category()).
+  static Task<Result<Stream>> connect(std::string host, uint16_t port, ConnectOptions opts = {});
   /// Wraps an already connected socket; the Stream takes ownership of `fd`.
   static Result<Stream> adopt(int fd);
 

@@ -1,6 +1,8 @@
 // with_timeout / with_cancel: run a task under its own cancel scope, cancelled by a deadline or a source.
 #pragma once
 
+#include <exception>
+#include <system_error>
 #include <utility>
 
 #include "coring/core/cancel.hpp"
@@ -13,6 +15,19 @@ namespace detail {
 template <class T> struct as_result { using type = Result<T>; };
 template <class U> struct as_result<Result<U>> { using type = Result<U>; };
 template <class T> using as_result_t = typename as_result<T>::type;
+
+/// True for a std::system_error(operation_canceled): how a call that returns
+/// neither a Result nor void reports that it gave up (an abandoned submit_to).
+inline bool is_cancellation(const std::exception_ptr& e) noexcept {
+  if (!e) return false;
+  try {
+    std::rethrow_exception(e);
+  } catch (const std::system_error& x) {
+    return x.code() == errc::operation_canceled;
+  } catch (...) {
+  }
+  return false;
+}
 
 template <class T>
 as_result_t<T> wrap_result(Task<T>& t) {
@@ -77,6 +92,7 @@ class TimeoutAwaiter : public ScopedAwaiter<T, TimeoutAwaiter<T>>, TimerNode {
     if (queued()) timer_remove(this);
     this->finish();
     if (!this->task_.valid()) return errc::invalid_argument;
+    if (fired_ && is_cancellation(this->task_.handle().promise().error)) return errc::timed_out;
     if constexpr (is_result<T>::value) {
       auto r = wrap_result(this->task_);
       if (fired_ && !r && r.error() == errc::operation_canceled) return errc::timed_out;
@@ -140,6 +156,8 @@ auto awaitable_as_task(A a) -> Task<decltype(std::declval<A&&>().await_resume())
 /// Runs `task` with a deadline `d` from now. If it has not finished by then,
 /// whatever it waits on is cancelled; the result is then `errc::timed_out`.
 /// The result type is Result<T> (or T itself when T is already a Result).
+/// A std::system_error(operation_canceled) the task throws after the deadline
+/// (an abandoned cross-shard call) is errc::timed_out too.
 /// The cancelled task always runs to its end before with_timeout returns.
 template <class T>
 [[nodiscard]] detail::TimeoutAwaiter<T> with_timeout(Task<T> task, Duration d) {
