@@ -1,7 +1,7 @@
 // libFuzzer target: coring-kv's RESP parser never crashes, and parses any input cut anywhere exactly as in one piece.
 //
 // Input: byte 0 places one cut (as a fraction of the rest); the rest is the request stream.
-// Run it with scripts/fuzz_kv.sh.
+// Run it with scripts/fuzz.sh kv.
 #include <cstdint>
 #include <cstdlib>
 #include <string>

@@ -109,7 +109,42 @@ def kv_server(binary):
     check(idle.recv(10) == b"", "idle session closed by the graceful stop")
 
 
+def resp(*words):
+    return b"*%d\r\n" % len(words) + b"".join(b"$%d\r\n%s\r\n" % (len(w), w) for w in words)
+
+
+def recv_until_closed(s):
+    out = b""
+    while chunk := s.recv(65536):
+        out += chunk
+    return out
+
+
+def resp_server(binary):
+    port = free_port()
+    p, c = start(binary, port)
+    c.sendall(resp(b"PING") + resp(b"SET", b"k", b"a\r\nb") + resp(b"GET", b"k") + resp(b"ECHO", b"")
+              + resp(b"del", b"k", b"nope") + resp(b"GET", b"k") + resp(b"GET") + resp(b"FLY"))  # pipelined
+    want = b"+PONG\r\n+OK\r\n$4\r\na\r\nb\r\n$0\r\n\r\n:1\r\n$-1\r\n" \
+           b"-ERR wrong number of arguments for 'get' command\r\n-ERR unknown command\r\n"
+    check(recv_exact(c, len(want)) == want, "pipelined replies")
+    big = b"v" * 1_000_000  # larger than one receive buffer: read_exactly stitches it
+    c.sendall(resp(b"SET", b"big", big) + resp(b"GET", b"big"))
+    check(recv_exact(c, 5) == b"+OK\r\n", "SET big")
+    check(recv_exact(c, len(big) + 12) == b"$1000000\r\n" + big + b"\r\n", "GET big")
+    for bad in (b"*2\r\n$3\r\nGET\r\n$2000000\r\n", b"*99999\r\n", b"hello\r\n", b"*1\r\n$3\r\nGETxx"):
+        b = socket.create_connection(("127.0.0.1", port), timeout=5)
+        b.sendall(bad)
+        check(recv_until_closed(b) == b"-ERR Protocol error\r\n", f"error and close on {bad!r}")
+    try:  # redis-cli, when it is installed (redis-tools)
+        out = subprocess.run(["redis-cli", "-p", str(port), "GET", "big"], capture_output=True, timeout=10)
+        check(out.stdout == big + b"\n", "redis-cli GET")
+    except FileNotFoundError:
+        pass
+    stop(p)
+
+
 if __name__ == "__main__":
     which, binary = sys.argv[1], sys.argv[2]
-    {"echo_server": echo_server, "kv_server": kv_server}[which](binary)
+    {"echo_server": echo_server, "kv_server": kv_server, "resp_server": resp_server}[which](binary)
     print(which, "ok")

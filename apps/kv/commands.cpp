@@ -17,17 +17,17 @@ constexpr std::array<CommandSpec, 34> table{{
     {"quit", -1, Route::local, Cmd::quit},          {"select", 2, Route::local, Cmd::select},
     {"command", -1, Route::local, Cmd::command},    {"client", -2, Route::local, Cmd::client},
     {"config", -2, Route::local, Cmd::config},      {"info", -1, Route::all, Cmd::info},
-    {"get", 2, Route::keyed, Cmd::get},             {"set", -3, Route::keyed, Cmd::set},
-    {"getset", 3, Route::keyed, Cmd::getset},       {"type", 2, Route::keyed, Cmd::type},
-    {"incr", 2, Route::keyed, Cmd::incr},           {"incrby", 3, Route::keyed, Cmd::incrby},
-    {"decr", 2, Route::keyed, Cmd::decr},           {"decrby", 3, Route::keyed, Cmd::decrby},
-    {"append", 3, Route::keyed, Cmd::append},       {"strlen", 2, Route::keyed, Cmd::strlen},
-    {"getrange", 4, Route::keyed, Cmd::getrange},   {"setrange", 4, Route::keyed, Cmd::setrange},
+    {"get", 2, Route::keyed, Cmd::get},             {"set", -3, Route::keyed, Cmd::set, true},
+    {"getset", 3, Route::keyed, Cmd::getset, true},       {"type", 2, Route::keyed, Cmd::type},
+    {"incr", 2, Route::keyed, Cmd::incr, true},           {"incrby", 3, Route::keyed, Cmd::incrby, true},
+    {"decr", 2, Route::keyed, Cmd::decr, true},           {"decrby", 3, Route::keyed, Cmd::decrby, true},
+    {"append", 3, Route::keyed, Cmd::append, true},       {"strlen", 2, Route::keyed, Cmd::strlen},
+    {"getrange", 4, Route::keyed, Cmd::getrange},   {"setrange", 4, Route::keyed, Cmd::setrange, true},
     {"expire", -3, Route::keyed, Cmd::expire},      {"pexpire", -3, Route::keyed, Cmd::pexpire},
     {"ttl", 2, Route::keyed, Cmd::ttl},             {"pttl", 2, Route::keyed, Cmd::pttl},
     {"persist", 2, Route::keyed, Cmd::persist},     {"del", -2, Route::multi, Cmd::del},
     {"exists", -2, Route::multi, Cmd::exists},      {"mget", -2, Route::multi, Cmd::mget},
-    {"mset", -3, Route::multi, Cmd::mset},          {"keys", 2, Route::all, Cmd::keys},
+    {"mset", -3, Route::multi, Cmd::mset, true},          {"keys", 2, Route::all, Cmd::keys},
     {"scan", -2, Route::all, Cmd::scan},            {"dbsize", 1, Route::all, Cmd::dbsize},
     {"flushdb", -1, Route::all, Cmd::flushdb},      {"flushall", -1, Route::all, Cmd::flushall},
 }};
@@ -74,7 +74,7 @@ Part run_part(Store& st, Cmd id, std::span<const std::string> a, const std::vect
       }
       case Cmd::mset: {
         Entry& e = st.upsert(a[i], now);
-        e.value = a[i + 1];
+        st.assign(e, a[i + 1]);
         st.set_expiry(a[i], e, 0);
         break;
       }
@@ -243,6 +243,11 @@ bool execute_now(Server& srv, Client& c, std::vector<std::string>& args, std::st
   }
   if (spec->id == Cmd::mset && args.size() % 2 == 0) {
     reply::error(out, "ERR wrong number of arguments for 'mset' command");
+    return true;
+  }
+  if (spec->write && srv.cfg.maxmemory > 0 && srv.used_bytes() > static_cast<int64_t>(srv.cfg.maxmemory)) {
+    srv.counters.oom_rejections.fetch_add(1, std::memory_order_relaxed);
+    reply::error(out, reply::oom);
     return true;
   }
   switch (spec->route) {

@@ -35,6 +35,7 @@ struct CommandSpec {
   int arity;              ///< Redis style: n exactly, -n at least n (the name counts)
   Route route;
   Cmd id;
+  bool write = false;     ///< may grow the keyspace: refused with -OOM above maxmemory
 };
 
 /// The spec of `name` (any case), or nullptr.

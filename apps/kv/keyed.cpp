@@ -42,7 +42,7 @@ void set(Store& st, std::span<const std::string> a, int64_t now, std::string& ou
     return;
   }
   Entry& ne = e ? *e : st.upsert(a[1], now);
-  ne.value = a[2];
+  st.assign(ne, a[2]);
   if (at != 0 && at <= now) st.erase(a[1], now);  // EXAT/PXAT in the past: set, then gone
   else if (at != 0 || !keepttl) st.set_expiry(a[1], ne, at);
   if (!get) reply::ok(out);
@@ -56,7 +56,9 @@ void incr_by(Store& st, std::string_view key, int64_t by, int64_t now, std::stri
     return reply::error(out, "ERR increment or decrement would overflow");
   v += by;
   Entry& ne = e ? *e : st.upsert(key, now);
-  ne.value = std::to_string(v);  // the TTL stays, as in Redis
+  char digits[24];
+  const auto end = fmt::format_to(digits, "{}", v);
+  st.assign(ne, std::string_view(digits, static_cast<std::size_t>(end - digits)));  // the TTL stays, as in Redis
   reply::integer(out, v);
 }
 
@@ -82,8 +84,7 @@ void setrange(Store& st, const Config& cfg, std::span<const std::string> a, int6
   if (v.empty()) return reply::integer(out, e ? static_cast<int64_t>(e->value.size()) : 0);
   if (static_cast<uint64_t>(off) + v.size() > cfg.limits.max_bulk) return reply::error(out, too_big);
   Entry& ne = e ? *e : st.upsert(a[1], now);
-  if (ne.value.size() < off + v.size()) ne.value.resize(off + v.size(), '\0');
-  ne.value.replace(off, v.size(), v);
+  st.write_at(ne, static_cast<std::size_t>(off), v);
   reply::integer(out, static_cast<int64_t>(ne.value.size()));
 }
 
@@ -139,7 +140,7 @@ void run_keyed(Store& st, const Config& cfg, Cmd id, std::span<const std::string
       Entry* e = st.find(key, now);
       e ? reply::bulk(out, e->value) : reply::nil(out);
       Entry& ne = e ? *e : st.upsert(key, now);
-      ne.value = a[2];
+      st.assign(ne, a[2]);
       return st.set_expiry(key, ne, 0);
     }
     case Cmd::type: return reply::simple(out, st.find(key, now) ? "string" : "none");
@@ -159,7 +160,7 @@ void run_keyed(Store& st, const Config& cfg, Cmd id, std::span<const std::string
       Entry* e = st.find(key, now);
       if ((e ? e->value.size() : 0) + a[2].size() > cfg.limits.max_bulk) return reply::error(out, too_big);
       Entry& ne = e ? *e : st.upsert(key, now);
-      ne.value += a[2];
+      st.append(ne, a[2]);
       return reply::integer(out, static_cast<int64_t>(ne.value.size()));
     }
     case Cmd::strlen: {

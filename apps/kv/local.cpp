@@ -33,13 +33,20 @@ void client(Client& c, std::span<const std::string> a, std::string& out) {
 void config(Server& srv, std::span<const std::string> a, std::string& out) {
   if (!iequals(a[1], "get")) return reply::error(out, "ERR unknown subcommand '" + a[1].substr(0, 128) + "'. Try CONFIG HELP.");
   if (a.size() < 3) return reply::error(out, "ERR wrong number of arguments for 'config|get' command");
-  const std::array<std::pair<std::string_view, std::string>, 6> known{{
-      {"maxmemory", "0"},
+  const Config& c = srv.cfg;
+  const std::string out_limit = std::to_string(c.client_output_limit);
+  const std::array<std::pair<std::string_view, std::string>, 11> known{{
+      {"maxmemory", std::to_string(c.maxmemory)},
+      {"maxmemory-policy", "noeviction"},
       {"save", ""},
       {"appendonly", "no"},
       {"databases", "1"},
-      {"maxclients", std::to_string(srv.cfg.max_clients)},
-      {"proto-max-bulk-len", std::to_string(srv.cfg.limits.max_bulk)},
+      {"maxclients", std::to_string(c.max_clients)},
+      {"timeout", std::to_string(c.idle_timeout_s)},
+      {"proto-max-bulk-len", std::to_string(c.limits.max_bulk)},
+      {"proto-max-multibulk-len", std::to_string(c.limits.max_array)},  // coring-kv's own: Redis has no such key
+      {"client-output-buffer-limit", "normal " + out_limit + " 0 0 replica 0 0 0 pubsub " + out_limit + " 0 0"},
+      {"client-query-buffer-limit", std::to_string(c.limits.max_request)},
   }};
   std::vector<const std::pair<std::string_view, std::string>*> hits;
   for (const auto& kvp : known)
@@ -103,15 +110,20 @@ Task<> run_info(Server& srv, std::span<const std::string> a, std::string& out) {
   if (wants("clients"))
     fmt::format_to(it, "# Clients\r\nconnected_clients:{}\r\nmaxclients:{}\r\n\r\n", k.connected.load(), srv.cfg.max_clients);
   if (wants("memory")) {
+    // used_memory is the keyspace estimate that maxmemory is compared with; the allocator's own count beside it.
     const struct mallinfo2 m = ::mallinfo2();
-    fmt::format_to(it, "# Memory\r\nused_memory:{}\r\nmaxmemory:0\r\nmaxmemory_policy:noeviction\r\n\r\n", m.uordblks + m.hblkhd);
+    fmt::format_to(it,
+                   "# Memory\r\nused_memory:{}\r\nused_memory_allocator:{}\r\nmaxmemory:{}\r\n"
+                   "maxmemory_policy:noeviction\r\n\r\n",
+                   srv.used_bytes(), m.uordblks + m.hblkhd, srv.cfg.maxmemory);
   }
   if (wants("stats"))
     fmt::format_to(it,
                    "# Stats\r\ntotal_connections_received:{}\r\ntotal_commands_processed:{}\r\nrejected_connections:{}\r\n"
-                   "expired_keys:{}\r\nkeyspace_hits:{}\r\nkeyspace_misses:{}\r\n\r\n",
+                   "expired_keys:{}\r\nkeyspace_hits:{}\r\nkeyspace_misses:{}\r\n"
+                   "client_output_buffer_limit_disconnections:{}\r\ntotal_oom_rejections:{}\r\n\r\n",
                    k.connections_received.load(), k.commands_processed.load(), k.rejected_connections.load(), t.expired,
-                   t.hits, t.misses);
+                   t.hits, t.misses, k.output_limit_disconnections.load(), k.oom_rejections.load());
   if (wants("keyspace")) {
     text += "# Keyspace\r\n";
     if (t.keys > 0) fmt::format_to(it, "db0:keys={},expires={},avg_ttl=0\r\n", t.keys, t.expires);

@@ -68,7 +68,15 @@ int main(int argc, char** argv) {
   app.add_option("--backend", cfg.backend, "uring | epoll | auto")->check(CLI::IsMember({"uring", "epoll", "auto"}))
       ->capture_default_str();
   app.add_option("--max-clients", cfg.max_clients, "connections served at once; more are refused")->capture_default_str();
-  app.add_option("--max-bulk", cfg.limits.max_bulk, "largest bulk string (value) in bytes")->capture_default_str();
+  const auto size = CLI::AsSizeValue(false);  // 100mb, 64MiB, 1k (= 1024), or plain bytes
+  app.add_option("--max-bulk", cfg.limits.max_bulk, "largest bulk string (value) in bytes")->transform(size)
+      ->capture_default_str();
+  app.add_option("--max-array", cfg.limits.max_array, "most elements in one request (*N)")->capture_default_str();
+  app.add_option("--maxmemory", cfg.maxmemory, "writes fail with -OOM once the keyspace holds more (0: no limit)")
+      ->transform(size)->capture_default_str();
+  app.add_option("--client-output-limit", cfg.client_output_limit,
+                 "close a client whose unsent replies pass this many bytes (0: no limit)")->transform(size)
+      ->capture_default_str();
   app.add_option("--idle-timeout", cfg.idle_timeout_s, "seconds a client may stay idle (0: no limit)")->capture_default_str();
   apps::add_log_level_option(app);
   CLI11_PARSE(app, argc, argv);

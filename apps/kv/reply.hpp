@@ -23,5 +23,6 @@ inline void array(std::string& o, std::size_t n) { fmt::format_to(std::back_inse
 
 inline constexpr std::string_view not_integer = "ERR value is not an integer or out of range";
 inline constexpr std::string_view syntax = "ERR syntax error";
+inline constexpr std::string_view oom = "OOM command not allowed when used memory > 'maxmemory'.";
 
 }  // namespace kv::reply

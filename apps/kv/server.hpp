@@ -20,6 +20,12 @@ struct Config {
   unsigned shards = 0;
   long max_clients = 10000;
   long idle_timeout_s = 0;  ///< 0: connections may stay idle forever
+  /// Writes (SET, INCR, APPEND, MSET...) fail with -OOM once the keyspace's estimated
+  /// size (Store::used_bytes, summed over shards) is above this; 0: no limit.
+  uint64_t maxmemory = 0;
+  /// A client whose replies not yet taken by the kernel pass this many bytes is
+  /// closed (it pipelines and does not read); 0: no limit.
+  uint64_t client_output_limit = 32u << 20;
   RespLimits limits;
 };
 
@@ -29,6 +35,8 @@ struct Counters {
   std::atomic<uint64_t> connections_received{0};
   std::atomic<uint64_t> rejected_connections{0};
   std::atomic<uint64_t> commands_processed{0};
+  std::atomic<uint64_t> output_limit_disconnections{0};
+  std::atomic<uint64_t> oom_rejections{0};
 };
 
 /// Everything a session needs. `stores[i]` is touched only by tasks running on shard i.
@@ -39,6 +47,13 @@ struct Server {
   Counters counters;
   int64_t started_ms = now_ms();
   unsigned port = 0;  ///< the port actually bound
+
+  /// The keyspace's estimated size over every shard (relaxed reads: a snapshot).
+  int64_t used_bytes() const noexcept {
+    int64_t n = 0;
+    for (const auto& st : stores) n += st->used_bytes();
+    return n;
+  }
 };
 
 /// One connection's own state.

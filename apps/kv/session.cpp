@@ -1,9 +1,10 @@
-// The connection loop: RESP requests read with a BufferedReader, replies gathered in a BufferedWriter.
+// The connection loop: RESP requests read with a BufferedReader, replies queued in an Outbox that sends them alongside.
 #include "session.hpp"
 
 #include <algorithm>
 
 #include "commands.hpp"
+#include "outbox.hpp"
 #include "reply.hpp"
 
 namespace kv {
@@ -59,33 +60,35 @@ Task<> refuse(Stream& s, std::string_view text) {
   }
 }
 
-}  // namespace
+/// How a connection ended: whether the replies still queued should go out.
+enum class End { flush, drop };
 
-Task<> session(Server& srv, Stream s) {
+/// Reads and runs requests until the client quits or goes, a protocol error, a limit, or the server stops.
+/// Replies go to `out`, whose sender runs beside this loop.
+Task<End> serve(Server& srv, Stream& s, Outbox& out) {
   Counters& k = srv.counters;
-  k.connections_received.fetch_add(1, std::memory_order_relaxed);
-  Connected alive(k);
-  if (srv.cfg.max_clients > 0 && k.connected.load(std::memory_order_relaxed) > srv.cfg.max_clients) {
-    k.rejected_connections.fetch_add(1, std::memory_order_relaxed);
-    co_await refuse(s, "-ERR max number of clients reached\r\n");
-    co_return;
-  }
   // Lines (and small bulk payloads) go through the reader, which bounds a line at max_inline;
   // larger payloads are copied out piece by piece (read_big).
   const std::size_t reader_limit = srv.cfg.limits.max_inline + 2;
   BufferedReader in(s, ReaderOptions{.max_buffered = reader_limit});
-  BufferedWriter w(s);
   RespParser parser(srv.cfg.limits);
   Client client;
-  std::string out, big;
+  std::string big;
   const auto idle = std::chrono::seconds(srv.cfg.idle_timeout_s);
+  const std::size_t out_limit = srv.cfg.client_output_limit;
   for (;;) {
     if (in.available() == 0) {  // the batch is answered: send it, then wait (idle) for the next
-      if (!co_await w.flush() || client.quit) co_return;
+      out.send();
       Result<std::size_t> got = 0;
       if (idle.count() > 0) got = co_await cancel_on_stop(with_timeout(in.fill(), idle));
       else got = co_await cancel_on_stop(in.fill());
-      if (!got || *got == 0) co_return;  // closed, idle too long, or the server stops
+      if (!got) co_return End::drop;  // idle too long, an error, or the server stops
+      if (*got == 0) co_return End::flush;  // the client has said all: answer it
+    }
+    if (out.failed()) co_return End::drop;
+    if (out_limit > 0 && out.queued() > out_limit) {  // it sends and does not read: drop it
+      k.output_limit_disconnections.fetch_add(1, std::memory_order_relaxed);
+      co_return End::drop;
     }
     parser.reset();
     RespStep step;
@@ -101,33 +104,48 @@ Task<> session(Server& srv, Stream s) {
           step = {RespStep::error, 0, "Protocol error: too big inline request"};
           break;
         }
-        if (!tok || tok->empty()) co_return;  // closed (perhaps mid-request), or idle too long
+        if (!tok || tok->empty()) co_return End::drop;  // closed (perhaps mid-request), or idle too long
         step = parser.on_line(tok->substr(0, tok->size() - 2));
       } else {
         const std::size_t n = step.bulk + 2;
         if (n > reader_limit) tok = co_await read_big(in, n, big, idle);
         else if (idle.count() > 0) tok = co_await with_timeout(in.read_exactly(n), idle);
         else tok = co_await in.read_exactly(n);
-        if (!tok || tok->empty()) co_return;
+        if (!tok || tok->empty()) co_return End::drop;
         step = parser.on_bulk(*tok);
       }
     }
     if (step.kind == RespStep::need_line) continue;  // no request: back to waiting
-    out.clear();
     if (step.kind == RespStep::error) {  // answer, then close: the stream can no longer be framed
-      reply::error(out, "ERR " + std::string(step.message));
-      if (co_await w.flush()) co_await refuse(s, out);
-      co_return;
+      std::string text;
+      reply::error(text, "ERR " + std::string(step.message));
+      if (co_await out.finish()) co_await refuse(s, text);
+      co_return End::drop;
     }
-    if (!execute_now(srv, client, parser.args(), out)) co_await execute_spread(srv, client, parser.args(), out);
+    if (!execute_now(srv, client, parser.args(), out.buffer()))
+      co_await execute_spread(srv, client, parser.args(), out.buffer());
     if (big.capacity() > reader_limit) std::string().swap(big);  // do not keep a large value's memory
-    if (!co_await w.write(out)) co_return;
-    if (out.capacity() > reader_limit) std::string().swap(out);
-    if (client.quit) {
-      co_await w.flush();
-      co_return;
-    }
+    if (client.quit) co_return End::flush;
   }
+}
+
+}  // namespace
+
+Task<> session(Server& srv, Stream s) {
+  Counters& k = srv.counters;
+  k.connections_received.fetch_add(1, std::memory_order_relaxed);
+  Connected alive(k);
+  if (srv.cfg.max_clients > 0 && k.connected.load(std::memory_order_relaxed) > srv.cfg.max_clients) {
+    k.rejected_connections.fetch_add(1, std::memory_order_relaxed);
+    co_await refuse(s, "-ERR max number of clients reached\r\n");
+    co_return;
+  }
+  Outbox out(s);
+  const End end = co_await serve(srv, s, out);
+  // A client that quit or half-closed gets the replies still queued, if it takes them soon;
+  // one that went idle, broke the protocol or a limit, or a server that stops, drops them.
+  if (end == End::flush) co_await cancel_on_stop(with_timeout(out.finish(), 5s));
+  co_await out.abort();
 }
 
 }  // namespace kv

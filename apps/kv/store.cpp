@@ -6,6 +6,14 @@
 #include "glob.hpp"
 
 namespace kv {
+namespace {
+
+// Heap bytes of a string beyond its inline (short string) storage.
+int64_t heap_of(const std::string& s) noexcept { return s.capacity() > 15 ? static_cast<int64_t>(s.capacity() + 1) : 0; }
+// A table node (key, entry, next pointer, cached hash), its bucket slot and its malloc header.
+constexpr int64_t node_bytes = sizeof(std::string) + sizeof(Entry) + 4 * sizeof(void*);
+
+}  // namespace
 
 int64_t now_ms() noexcept {
   using namespace std::chrono;
@@ -38,7 +46,9 @@ Entry& Store::upsert(std::string_view key, int64_t now, bool* created) {
     return *e;
   }
   if (created) *created = true;
-  return map_.emplace(std::string(key), Entry{}).first->second;
+  auto it = map_.emplace(std::string(key), Entry{}).first;
+  add_used(node_bytes + heap_of(it->first));
+  return it->second;
 }
 
 bool Store::erase(std::string_view key, int64_t now) {
@@ -49,7 +59,28 @@ bool Store::erase(std::string_view key, int64_t now) {
 
 void Store::erase_it(Map::iterator it) {
   forget_volatile(it->second);
+  add_used(-(node_bytes + heap_of(it->first) + heap_of(it->second.value)));
   map_.erase(it);
+}
+
+void Store::assign(Entry& e, std::string_view v) {
+  const int64_t before = heap_of(e.value);
+  if (e.value.capacity() > 4096 && e.value.capacity() / 2 > v.size()) std::string(v).swap(e.value);  // give a large value's memory back
+  else e.value.assign(v);
+  add_used(heap_of(e.value) - before);
+}
+
+void Store::append(Entry& e, std::string_view v) {
+  const int64_t before = heap_of(e.value);
+  e.value.append(v);
+  add_used(heap_of(e.value) - before);
+}
+
+void Store::write_at(Entry& e, std::size_t off, std::string_view v) {
+  const int64_t before = heap_of(e.value);
+  if (e.value.size() < off + v.size()) e.value.resize(off + v.size(), '\0');
+  e.value.replace(off, v.size(), v);
+  add_used(heap_of(e.value) - before);
 }
 
 void Store::forget_volatile(Entry& e) {
@@ -84,6 +115,7 @@ void Store::clear() {
   // Give the memory of a large table back instead of keeping its bucket array.
   Map().swap(map_);
   std::vector<const std::string*>().swap(volatile_);
+  used_.store(0, std::memory_order_relaxed);
 }
 
 std::size_t Store::sweep(int64_t now, std::size_t samples) {

@@ -1,6 +1,7 @@
 // One shard's part of the keyspace: string values with optional expiry (lazy on access, plus sampled sweeps).
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <string>
@@ -35,6 +36,16 @@ class Store {
   void set_expiry(std::string_view key, Entry& e, int64_t at);
   void clear();
 
+  /// Value changes go through these, so that used_bytes() stays right.
+  void assign(Entry& e, std::string_view v);
+  void append(Entry& e, std::string_view v);
+  /// Writes `v` at `off`, padding with zero bytes first if the value is shorter.
+  void write_at(Entry& e, std::size_t off, std::string_view v);
+
+  /// An estimate of the memory the keyspace holds (keys, values, table nodes), in bytes.
+  /// Written by the owning shard only; any shard may read it (maxmemory, INFO).
+  int64_t used_bytes() const noexcept { return used_.load(std::memory_order_relaxed); }
+
   std::size_t size() const noexcept { return map_.size(); }
   std::size_t volatile_count() const noexcept { return volatile_.size(); }
 
@@ -59,10 +70,12 @@ class Store {
   using Map = std::unordered_map<std::string, Entry, Hash, std::equal_to<>>;
   void forget_volatile(Entry& e);
   void erase_it(Map::iterator it);
+  void add_used(int64_t delta) noexcept { used_.store(used_.load(std::memory_order_relaxed) + delta, std::memory_order_relaxed); }
 
   Map map_;
   std::vector<const std::string*> volatile_;  // keys (in map_'s nodes) that have an expiry
   uint64_t rng_ = 0x9e3779b97f4a7c15ull;
+  alignas(64) std::atomic<int64_t> used_{0};  // its own cache line: other shards read it
 };
 
 }  // namespace kv

@@ -1,18 +1,17 @@
 #!/usr/bin/env bash
 # wrk and ab against coring-http on both backends: every request answered 2xx, no socket errors; fails without the tools.
 set -euo pipefail
-# shellcheck source=tests/http/start_server.sh
-source "$(dirname "$0")/start_server.sh"
+# shellcheck source=tests/lib/server.sh
+source "$(dirname "$0")/../lib/server.sh"
 bin=$1
 for tool in wrk ab; do
   command -v "$tool" >/dev/null || { echo "FAIL: $tool missing (scripts/deps.sh installs it: wrk, apache2-utils)"; exit 1; }
 done
 log=$(mktemp)
 out=$(mktemp)
-pid=
 trap '[ -n "$pid" ] && kill "$pid" 2>/dev/null; wait 2>/dev/null; rm -f "$log" "$out"' EXIT
 for backend in uring epoll; do
-  start_http "$bin" "$log" --backend "$backend" --shards 2 || exit 1
+  start_server "$log" "$bin" --host 127.0.0.1 --port 0 --backend "$backend" --shards 2 || exit 1
   # wrk: HTTP/1.1 keep-alive, 20 connections for one second, on / and /json.
   for path in / /json; do
     wrk -t1 -c20 -d1s "http://$addr$path" >"$out"
@@ -32,7 +31,5 @@ for backend in uring epoll; do
     if [ -n "$ka" ]; then grep -q '^Keep-Alive requests: *2000$' "$out" || { cat "$out"; exit 1; }; fi
     echo "ab ${ka:-(no keep-alive)} on $backend: 2000 requests, 0 failed"
   done
-  kill "$pid"
-  wait "$pid"
-  pid=
+  stop_server
 done

@@ -8,23 +8,11 @@ py=/usr/bin/python3
 [ -x "$py" ] || py=python3
 "$py" -c 'import redis' || { echo "FAIL: 'import redis' failed: python3-redis missing (scripts/deps.sh installs it)"; exit 1; }
 command -v redis-cli >/dev/null || { echo "FAIL: redis-cli missing (redis-tools; scripts/deps.sh installs it)"; exit 1; }
+# shellcheck source=tests/lib/server.sh
+source "$here/../lib/server.sh"
 log=$(mktemp)
-pid=""
 trap '[ -n "$pid" ] && kill "$pid" 2>/dev/null; [ -n "$pid" ] && wait "$pid" 2>/dev/null; rm -f "$log"' EXIT
-
-start_kv() {
-  : >"$log"
-  "$bin" --bind 127.0.0.1 --port 0 "$@" >"$log" 2>&1 &
-  pid=$!
-  port=""
-  for _ in $(seq 100); do
-    port=$(sed -n 's/^coring-kv: listening on 127\.0\.0\.1:\([0-9]*\) .*/\1/p' "$log")
-    [ -n "$port" ] && return 0
-    sleep 0.05
-  done
-  cat "$log"
-  return 1
-}
+start_kv() { start_server "$log" "$bin" --bind 127.0.0.1 --port 0 "$@"; }
 
 for backend in uring epoll; do
   start_kv --backend "$backend" --shards 2 --max-clients 64 --max-bulk 8388608 || exit 1
@@ -35,11 +23,15 @@ for backend in uring epoll; do
   [ "$(redis-cli -p "$port" GET cli:greeting)" = "hello world" ]
   [ "$(redis-cli -p "$port" INCRBY cli:n 5)" = 5 ]
   printf 'SET cli:a 1\nINCR cli:a\nGET cli:a\n' | redis-cli -p "$port" | tr '\n' ' ' | grep -qx 'OK 2 2 '
-  kill "$pid"  # SIGTERM: a graceful stop, exit status 0
-  wait "$pid"
-  pid=""
+  stop_server  # SIGTERM: a graceful stop, exit status 0
   grep -q '^coring-kv: stopped' "$log"
   echo "coring-kv on $backend: ok"
+  # The configurable limits: maxmemory, the client output limit, CONFIG GET.
+  start_kv --backend "$backend" --shards 2 --maxmemory 2mb --client-output-limit 1mb --max-clients 100 \
+    --max-bulk 1mb --max-array 1000 || exit 1
+  "$py" "$here/kv_limits_test.py" "$port" $((2 << 20)) $((1 << 20))
+  stop_server
+  echo "coring-kv limits on $backend: ok"
 done
 
 # --idle-timeout: a silent client is closed after it, one that keeps talking is not.
@@ -61,7 +53,5 @@ assert stalled.recv(100) == b"", "the client stalled mid-request is still open"
 assert 0.9 < time.time() - start < 4.0
 print("idle timeout: ok")
 PY
-kill "$pid"
-wait "$pid"
-pid=""
+stop_server
 

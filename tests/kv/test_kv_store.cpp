@@ -142,3 +142,26 @@ TEST_CASE("keys spread over shards") {
   for (int n : per) CHECK(n > 800);
   CHECK(kv::shard_of("anything", 1) == 0);
 }
+
+TEST_CASE("used_bytes follows inserts, value changes, deletes and FLUSH") {
+  Store st;
+  CHECK(st.used_bytes() == 0);
+  call(st, Cmd::set, {"set", "a", "v"});
+  const int64_t one = st.used_bytes();
+  CHECK(one > 0);
+  call(st, Cmd::set, {"set", "a", std::string(10000, 'x')});
+  CHECK(st.used_bytes() >= one + 10000);
+  call(st, Cmd::set, {"set", "a", "small"});  // a large value's memory goes back
+  CHECK(st.used_bytes() == one);
+  call(st, Cmd::append, {"append", "b", std::string(100, 'y')});
+  call(st, Cmd::setrange, {"setrange", "c", "1000", "z"});
+  call(st, Cmd::incr, {"incr", "d"});
+  CHECK(st.used_bytes() >= 4 * one + 1100);
+  CHECK(st.erase("b", kv::now_ms()));
+  CHECK(st.erase("c", kv::now_ms()));
+  CHECK(st.erase("d", kv::now_ms()));
+  CHECK(st.used_bytes() == one);
+  call(st, Cmd::set, {"set", "e", "v", "PX", "1"});
+  st.clear();
+  CHECK(st.used_bytes() == 0);
+}
