@@ -1,6 +1,8 @@
 // Driver: the one narrow boundary between the loop and the kernel, implemented by io_uring and epoll.
 #pragma once
 
+#include <sys/socket.h>
+
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -47,6 +49,10 @@ class Driver {
   virtual bool recv_start(Conn& c) = 0;
   /// `op` is a SendAwaiter: a pending send completes through StreamOps::send_complete.
   virtual int32_t send(Conn& c, Completion& op, const std::byte* p, std::size_t n) = 0;
+  /// A gathered send (sendmsg of `m`, MSG_NOSIGNAL), answered and completed as
+  /// send(). The kernel may read `m`, its iovecs and their bytes until the
+  /// completion.
+  virtual int32_t sendmsg(Conn& c, Completion& op, const ::msghdr* m) = 0;
   virtual int32_t connect(Conn& c, Completion& op, const SocketAddress& addr) = 0;
   /// Cancels a started operation. Returns true if it is gone now (the caller
   /// completes it); false if its completion (possibly -ECANCELED) will come.

@@ -123,6 +123,21 @@ class EpollDriver final : public Driver {
     return kPending;
   }
 
+  int32_t sendmsg(Conn& conn, Completion& op, const ::msghdr* m) override {
+    EpollConn& c = as_epoll(conn);
+    while (c.writable) {
+      ++loop_.stats.ops_submitted;
+      const ssize_t r = ::sendmsg(c.fd, m, MSG_NOSIGNAL);
+      if (r >= 0) return static_cast<int32_t>(r);
+      if (errno == EINTR) continue;
+      if (errno != EAGAIN) return -errno;
+      c.writable = false;
+    }
+    op.complete = &StreamOps::send_complete;
+    c.write_waiter = &op;
+    return kPending;
+  }
+
   int32_t connect(Conn& conn, Completion& op, const SocketAddress& addr) override {
     EpollConn& c = as_epoll(conn);
     if (::connect(c.fd, addr.data(), addr.size()) == 0) return 0;

@@ -128,6 +128,14 @@ class UringDriver final : public Driver {
     return kPending;
   }
 
+  int32_t sendmsg(Conn& c, Completion& op, const ::msghdr* m) override {
+    slots_.reserve();
+    Slot* s = slots_.take(Slot::kSend, &op);
+    op.slot = s;
+    io_uring_prep_sendmsg(sqe_for(s), c.fd, m, MSG_NOSIGNAL);
+    return kPending;
+  }
+
   int32_t connect(Conn& c, Completion& op, const SocketAddress& addr) override {
     Slot* s = slots_.get(Slot::kOp, &op);
     op.slot = s;
