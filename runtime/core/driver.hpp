@@ -8,6 +8,7 @@
 #include <string>
 
 #include "coring/detail/completion.hpp"
+#include "coring/detail/file_op.hpp"
 #include "coring/net/address.hpp"
 #include "coring/net/listener.hpp"
 #include "coring/runtime.hpp"
@@ -74,6 +75,11 @@ class Driver {
   virtual void listener_close(ListenerState& l) noexcept = 0;
   /// The listener's memory may be freed once the driver no longer refers to it.
   virtual void release(ListenerState* l) noexcept = 0;
+
+  // --- files ---
+  /// Starts a file operation (FileOp::Code); cancel() and abandon() take it
+  /// with a null Conn. io_uring: its opcodes; epoll: the offload pool.
+  virtual int32_t file_start(FileOp& op) = 0;
 
   // --- misc ---
   /// Completes `op` when `fd` is readable.

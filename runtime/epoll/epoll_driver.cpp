@@ -10,6 +10,7 @@
 #include <system_error>
 #include <vector>
 
+#include "runtime/core/file_offload.hpp"
 #include "runtime/core/loop.hpp"
 #include "runtime/net/stream_ops.hpp"
 
@@ -149,9 +150,12 @@ class EpollDriver final : public Driver {
   }
 
   bool cancel(Conn* c, Completion& op) override {
+    if (!c && files_.owns(op)) return files_.cancel(op);
     abandon(c, op);
     return true;
   }
+
+  int32_t file_start(FileOp& op) override { return files_.start(op); }
 
   // Nothing of the owner's memory is in the kernel's hands after a call
   // returns (send copies, connect copies the address): only forget the op.
@@ -162,6 +166,10 @@ class EpollDriver final : public Driver {
         c->write_waiter = nullptr;
         c->connecting = false;
       }
+      return;
+    }
+    if (files_.owns(op)) {
+      files_.abandon(op);
       return;
     }
     for (std::size_t i = 0; i < polls_.size(); ++i) {
@@ -372,6 +380,7 @@ class EpollDriver final : public Driver {
   std::vector<EpollConn*> starved_;
   EpollConn* graveyard_ = nullptr;
   std::vector<ListenerState*> dead_listeners_;
+  FileOffload files_;
 };
 
 }  // namespace
