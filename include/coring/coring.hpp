@@ -11,6 +11,7 @@
 #include "coring/core/task_group.hpp"
 #include "coring/core/when_all.hpp"
 #include "coring/core/when_any.hpp"
+#include "coring/fs/file.hpp"
 #include "coring/log.hpp"
 #include "coring/net/address.hpp"
 #include "coring/net/buffer.hpp"

@@ -1,6 +1,8 @@
 // Driver: the one narrow boundary between the loop and the kernel, implemented by io_uring and epoll.
 #pragma once
 
+#include <sys/socket.h>
+
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -8,6 +10,7 @@
 #include <sys/socket.h>
 
 #include "coring/detail/completion.hpp"
+#include "coring/detail/file_op.hpp"
 #include "coring/net/address.hpp"
 #include "coring/net/listener.hpp"
 #include "coring/runtime.hpp"
@@ -49,6 +52,10 @@ class Driver {
   virtual bool recv_start(Conn& c) = 0;
   /// `op` is a SendAwaiter: a pending send completes through StreamOps::send_complete.
   virtual int32_t send(Conn& c, Completion& op, const std::byte* p, std::size_t n) = 0;
+  /// A gathered send (sendmsg of `m`, MSG_NOSIGNAL), answered and completed as
+  /// send(). The kernel may read `m`, its iovecs and their bytes until the
+  /// completion.
+  virtual int32_t sendmsg(Conn& c, Completion& op, const ::msghdr* m) = 0;
   virtual int32_t connect(Conn& c, Completion& op, const SocketAddress& addr) = 0;
   /// One datagram received into `msg`'s buffers, with its source address
   /// (bytes, or -errno); `msg` stays valid until the completion. One at a
@@ -77,6 +84,11 @@ class Driver {
   virtual void listener_close(ListenerState& l) noexcept = 0;
   /// The listener's memory may be freed once the driver no longer refers to it.
   virtual void release(ListenerState* l) noexcept = 0;
+
+  // --- files ---
+  /// Starts a file operation (FileOp::Code); cancel() and abandon() take it
+  /// with a null Conn. io_uring: its opcodes; epoll: the offload pool.
+  virtual int32_t file_start(FileOp& op) = 0;
 
   // --- misc ---
   /// Completes `op` when `fd` is readable.

@@ -11,6 +11,7 @@
 #include <utility>
 #include <vector>
 
+#include "runtime/core/file_offload.hpp"
 #include "runtime/core/loop.hpp"
 #include "runtime/net/stream_ops.hpp"
 
@@ -130,6 +131,21 @@ class EpollDriver final : public Driver {
     return kPending;
   }
 
+  int32_t sendmsg(Conn& conn, Completion& op, const ::msghdr* m) override {
+    EpollConn& c = as_epoll(conn);
+    while (c.writable) {
+      ++loop_.stats.ops_submitted;
+      const ssize_t r = ::sendmsg(c.fd, m, MSG_NOSIGNAL);
+      if (r >= 0) return static_cast<int32_t>(r);
+      if (errno == EINTR) continue;
+      if (errno != EAGAIN) return -errno;
+      c.writable = false;
+    }
+    op.complete = &StreamOps::send_complete;
+    c.write_waiter = &op;
+    return kPending;
+  }
+
   int32_t connect(Conn& conn, Completion& op, const SocketAddress& addr) override {
     EpollConn& c = as_epoll(conn);
     if (::connect(c.fd, addr.data(), addr.size()) == 0) return 0;
@@ -163,9 +179,12 @@ class EpollDriver final : public Driver {
   }
 
   bool cancel(Conn* c, Completion& op) override {
+    if (!c && files_.owns(op)) return files_.cancel(op);
     abandon(c, op);
     return true;
   }
+
+  int32_t file_start(FileOp& op) override { return files_.start(op); }
 
   // Nothing of the owner's memory is in the kernel's hands after a call
   // returns (send copies, connect copies the address): only forget the op.
@@ -181,6 +200,10 @@ class EpollDriver final : public Driver {
         c->read_waiter = nullptr;
         c->read_msg = nullptr;
       }
+      return;
+    }
+    if (files_.owns(op)) {
+      files_.abandon(op);
       return;
     }
     for (std::size_t i = 0; i < polls_.size(); ++i) {
@@ -432,6 +455,7 @@ class EpollDriver final : public Driver {
   std::vector<EpollConn*> starved_;
   EpollConn* graveyard_ = nullptr;
   std::vector<ListenerState*> dead_listeners_;
+  FileOffload files_;
 };
 
 }  // namespace

@@ -41,9 +41,10 @@ void SendAwaiter::abandon() noexcept {
   if (state_ == StreamOps::kQueued) {
     StreamOps::remove_queued(*c, *this);
   } else if (state_ == StreamOps::kInFlight || state_ == StreamOps::kCancelling) {
-    c->loop->driver().abandon(c, *this);
+    c->loop->driver().abandon(c, StreamOps::in_flight_op(*this));
     StreamOps::pass_turn(*c);
   }
+
   if (held_) StreamOps::unref(c);
 }
 
@@ -60,7 +61,7 @@ bool detail::StreamOps::send_start(SendAwaiter& a) {
       a.err_ = -ECANCELED;
       break;
     }
-    int32_t r = d.send(*c, a, a.data_ + a.done_, a.len_ - a.done_);
+    int32_t r = a.kind_ == SendAwaiter::kPlain ? d.send(*c, a, a.data_ + a.done_, a.len_ - a.done_) : start_other(a);
     if (r == detail::kPending) {
       a.state_ = kInFlight;
       return true;
@@ -171,29 +172,68 @@ bool SendAwaiter::suspend(std::coroutine_handle<> h, detail::CancelState* cs) {
       return false;
     }
   }
-  waiter_ = h;
-  cancel_ = cs;
-  cancel_fn = [](detail::Canceller* k) {  // cancel() has disarmed us already
-    auto* a = static_cast<SendAwaiter*>(k);
-    Conn& conn = *a->conn_;
-    if (a->state_ == StreamOps::kQueued) {
-      StreamOps::remove_queued(conn, *a);
-    } else if (a->state_ == StreamOps::kInFlight) {
-      if (!conn.loop->driver().cancel(&conn, *a)) {
-        a->state_ = StreamOps::kCancelling;  // the kernel's completion will resume us
-        return;
-      }
-      StreamOps::pass_turn(conn);
-    } else {
-      return;
-    }
-    a->err_ = -ECANCELED;
-    a->state_ = StreamOps::kDone;
-    conn.loop->schedule(a->waiter_);
-  };
-  cs->current = this;
+  arm(h, cs);
   return true;
 }
+
+// The derived awaiters (vectored, file): as suspend(), but every try, the
+// first included, goes through send_start() and its start_other().
+bool SendAwaiter::suspend_other(std::coroutine_handle<> h, detail::CancelState* cs) {
+  Conn* c = conn_;
+  if (!c || c->closed) {
+    err_ = -EBADF;
+    return false;
+  }
+  if (cs->cancelled) {
+    err_ = -ECANCELED;
+    return false;
+  }
+  if (c->send_head) {
+    c->send_tail->next_ = this;
+    c->send_tail = this;
+    state_ = StreamOps::kQueued;
+  } else {
+    c->send_head = c->send_tail = this;
+    if (!StreamOps::send_start(*this)) {
+      c->send_head = c->send_tail = nullptr;
+      return false;
+    }
+  }
+  arm(h, cs);
+  return true;
+}
+
+void SendAwaiter::arm(std::coroutine_handle<> h, detail::CancelState* cs) noexcept {
+  waiter_ = h;
+  cancel_ = cs;
+  cancel_fn = &cancel_send;
+  cs->current = this;
+}
+
+void SendAwaiter::cancel_send(detail::Canceller* k) {  // cancel() has disarmed us already
+  auto* a = static_cast<SendAwaiter*>(k);
+  Conn& conn = *a->conn_;
+  if (a->state_ == StreamOps::kQueued) {
+    StreamOps::remove_queued(conn, *a);
+  } else if (a->state_ == StreamOps::kInFlight) {
+    if (!conn.loop->driver().cancel(&conn, StreamOps::in_flight_op(*a))) {
+      a->state_ = StreamOps::kCancelling;  // the kernel's completion will resume us
+      return;
+    }
+    StreamOps::pass_turn(conn);
+  } else {
+    return;
+  }
+  a->err_ = -ECANCELED;
+  a->state_ = StreamOps::kDone;
+  conn.loop->schedule(a->waiter_);
+}
+
+int32_t detail::StreamOps::start_other(SendAwaiter& a) {
+  return start_vectored(static_cast<SendvAwaiter&>(a));
+}
+
+detail::Completion& detail::StreamOps::in_flight_op(SendAwaiter& a) noexcept { return a; }
 
 Result<std::size_t> SendAwaiter::await_resume() noexcept {
   if (held_) [[unlikely]] drop_hold();

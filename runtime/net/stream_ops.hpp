@@ -51,6 +51,11 @@ struct StreamOps {
  private:
   friend class coring::SendAwaiter;
   static bool send_start(SendAwaiter& a);
+  /// One try of a derived send (vectored, file): bytes sent, kPending or -errno.
+  static int32_t start_other(SendAwaiter& a);
+  static int32_t start_vectored(SendvAwaiter& a);
+  /// The operation of `a` the driver holds now (the awaiter itself, or a file step).
+  static Completion& in_flight_op(SendAwaiter& a) noexcept;
   static bool send_went(SendAwaiter& a, int32_t r);
   static void pass_turn(Conn& c) noexcept;
   static void remove_queued(Conn& c, SendAwaiter& a) noexcept;

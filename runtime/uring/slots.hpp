@@ -15,7 +15,8 @@ struct Slot {
   // another shard; kWakeFailed: this shard's MSG_RING failed (CQE only then).
   // kSend: a stream send, completed by StreamOps::send_complete without an
   // indirect call.
-  enum Kind : uint8_t { kOp, kRecv, kAccept, kNone, kWake, kWakeFailed, kSend };
+  // kOpen: a file open (a kOp whose fd is closed if its owner went away).
+  enum Kind : uint8_t { kOp, kRecv, kAccept, kNone, kWake, kWakeFailed, kSend, kOpen };
   Kind kind;
   void* target;  // Completion* (kOp, kSend), Conn* (kRecv), ListenerState* (kAccept), Loop* (kWake*); null when orphaned
   Slot* next_free;

@@ -2,6 +2,8 @@
 #include "runtime/uring/uring_driver.hpp"
 
 #include <fcntl.h>
+#include <linux/openat2.h>
+#include <sys/stat.h>
 #include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -12,6 +14,7 @@
 #include <algorithm>
 #include <vector>
 
+#include "runtime/core/file_offload.hpp"
 #include "runtime/core/log.hpp"
 #include "runtime/core/loop.hpp"
 #include "runtime/net/stream_ops.hpp"
@@ -74,6 +77,11 @@ class UringDriver final : public Driver {
     // filled a connection's share of buffers; without it (Linux < 6.16) the
     // share is enforced by cancelling, which can overshoot by one burst.
     byte_limit_ = setup_.recv_limit;
+    // File opcodes (Linux 5.6+); without them files go to the offload pool.
+    file_ops_ = uring::opcode_supported(ring_, IORING_OP_OPENAT2) && uring::opcode_supported(ring_, IORING_OP_STATX) &&
+                uring::opcode_supported(ring_, IORING_OP_READ) && uring::opcode_supported(ring_, IORING_OP_CLOSE);
+    if (!file_ops_) log(LogLevel::info, "io_uring: no file opcodes (OPENAT2, STATX, READ, CLOSE); files use the offload pool");
+    splice_ = uring::opcode_supported(ring_, IORING_OP_SPLICE);
     return true;
   }
 
@@ -128,6 +136,14 @@ class UringDriver final : public Driver {
     return kPending;
   }
 
+  int32_t sendmsg(Conn& c, Completion& op, const ::msghdr* m) override {
+    slots_.reserve();
+    Slot* s = slots_.take(Slot::kSend, &op);
+    op.slot = s;
+    io_uring_prep_sendmsg(sqe_for(s), c.fd, m, MSG_NOSIGNAL);
+    return kPending;
+  }
+
   int32_t connect(Conn& c, Completion& op, const SocketAddress& addr) override {
     Slot* s = slots_.get(Slot::kOp, &op);
     op.slot = s;
@@ -149,7 +165,8 @@ class UringDriver final : public Driver {
     return kPending;
   }
 
-  bool cancel(Conn*, Completion& op) override {
+  bool cancel(Conn* c, Completion& op) override {
+    if (!c && !file_ops_ && files_.owns(op)) return files_.cancel(op);
     if (auto* s = static_cast<Slot*>(op.slot)) cancel_slot(s);
     return false;  // its CQE (-ECANCELED, or the result if it won the race) will come
   }
@@ -161,7 +178,8 @@ class UringDriver final : public Driver {
   // cancel are submitted now, and this waits until the kernel has posted the
   // op's final CQE (it is absorbed later, its target cleared): when abandon()
   // returns, the kernel holds no pointer into the owner's memory.
-  void abandon(Conn*, Completion& op) noexcept override {
+  void abandon(Conn* c, Completion& op) noexcept override {
+    if (!c && !file_ops_ && files_.owns(op)) return files_.abandon(op);
     auto* s = static_cast<Slot*>(std::exchange(op.slot, nullptr));
     if (!s) return;
     s->target = nullptr;
@@ -218,6 +236,23 @@ class UringDriver final : public Driver {
   }
 
   void release(ListenerState* l) noexcept override { delete static_cast<UringListener*>(l); }
+
+  int32_t file_start(FileOp& op) override {
+    if (!file_ops_ && op.code != FileOp::kSplice) return files_.start(op);
+    Slot* s = slots_.get(op.code == FileOp::kOpen ? Slot::kOpen : Slot::kOp, &op);
+    op.slot = s;
+    io_uring_sqe* sqe = sqe_for(s);
+    switch (op.code) {
+      case FileOp::kOpen: io_uring_prep_openat2(sqe, op.fd, op.path, static_cast<open_how*>(op.buf)); break;
+      case FileOp::kStat:
+        io_uring_prep_statx(sqe, op.fd, "", AT_EMPTY_PATH, STATX_BASIC_STATS, static_cast<struct statx*>(op.buf));
+        break;
+      case FileOp::kRead: io_uring_prep_read(sqe, op.fd, op.buf, op.len, static_cast<uint64_t>(op.off)); break;
+      case FileOp::kClose: io_uring_prep_close(sqe, op.fd); break;
+      case FileOp::kSplice: io_uring_prep_splice(sqe, op.fd, op.off, op.fd_out, -1, op.len, 0); break;
+    }
+    return kPending;
+  }
 
   int32_t poll_readable(int fd, Completion& op) override {
     Slot* s = slots_.get(Slot::kOp, &op);
@@ -424,12 +459,15 @@ class UringDriver final : public Driver {
   }
 
   [[gnu::noinline]] void dispatch_other(Slot* s, int32_t res, uint32_t flags) {
-    if (s->kind == Slot::kOp) {
+    if (s->kind == Slot::kOp || s->kind == Slot::kOpen) {
       auto* op = static_cast<Completion*>(s->target);
+      const bool open = s->kind == Slot::kOpen;
       slots_.put(s);
       if (op) {
         op->slot = nullptr;
         op->complete(op, res);
+      } else if (open && res >= 0) {
+        ::close(res);  // a file opened for an owner that went away
       }
     } else if (s->kind == Slot::kAccept) {
       on_accept(s, res, flags);
@@ -558,6 +596,9 @@ class UringDriver final : public Driver {
   Slot wake_failed_slot_{};   // user_data of this loop's MSG_RING SQEs (CQE only on failure)
   uint32_t reserve_ = 0;     // below this many free buffers, a receive is armed for one buffer
   bool byte_limit_ = false;  // multishot recv takes a total byte limit (Linux 6.16+)
+  bool file_ops_ = false;    // OPENAT2, STATX, READ and CLOSE: else files go to files_
+  bool splice_ = false;      // IORING_OP_SPLICE
+  FileOffload files_;
   bool overflowed_ = false;
   bool overflow_warned_ = false;
   bool reaping_ = false;   // inside reap(): its head is not published yet

@@ -1,7 +1,11 @@
 // Stream: a connected TCP socket with recv from the shard's buffer pool and ordered sends.
 #pragma once
 
+#include <sys/socket.h>
+#include <sys/uio.h>
+
 #include <coroutine>
+#include <cstdint>
 #include <span>
 #include <string>
 #include <string_view>
@@ -16,9 +20,11 @@
 #include "coring/result.hpp"
 
 namespace coring {
+class File;
 namespace detail {
 struct Conn;
 struct StreamOps;
+struct SendFileOps;
 }  // namespace detail
 
 /// Awaiter of Stream::recv(): the next bytes that arrived, an empty buffer at
@@ -91,7 +97,17 @@ class [[nodiscard]] SendAwaiter : detail::Completion, detail::Canceller {
 
  private:
   friend struct detail::StreamOps;
+  friend struct detail::SendFileOps;
+  friend class SendvAwaiter;
+  friend class SendFileAwaiter;
+  // What the send is: the plain one above (the hot path, tested nowhere on
+  // it), or a derived awaiter that starts each try through StreamOps::start_other.
+  enum Kind : uint8_t { kPlain = 0, kVectored = 1, kFile = 2 };
   bool suspend(std::coroutine_handle<> h, detail::CancelState* cs);
+  // suspend() of the derived awaiters: the first try goes through send_start().
+  bool suspend_other(std::coroutine_handle<> h, detail::CancelState* cs);
+  void arm(std::coroutine_handle<> h, detail::CancelState* cs) noexcept;
+  static void cancel_send(detail::Canceller* k);
   void abandon() noexcept;  // destroyed while suspended
   void drop_hold() noexcept;
   // (Ordered as in RecvAwaiter: what suspend() sets is kept apart.)
@@ -106,7 +122,41 @@ class [[nodiscard]] SendAwaiter : detail::Completion, detail::Canceller {
   bool all_;
   uint8_t state_ = 0;  // see StreamOps
   bool held_ = false;  // holds a reference on the connection (see RecvAwaiter)
-  uint8_t spare_ = 0;  // fills the word: err_ to spare_ are set by one store
+  uint8_t kind_ = kPlain;  // fills the word: err_ to kind_ are set by one store
+};
+
+/// Awaiter of Stream::send_all(parts): every byte of several spans, in order,
+/// gathered by the kernel (sendmsg; at most 16 spans per try, no copy into
+/// one buffer). Queued with the stream's other sends like send_all; short
+/// sends continue where they stopped. `parts` and the bytes they point to must
+/// stay alive until the co_await returns.
+class [[nodiscard]] SendvAwaiter : public SendAwaiter {
+ public:
+  SendvAwaiter(detail::Conn* c, std::span<const std::span<const std::byte>> parts) noexcept
+      : SendAwaiter(c, nullptr, total(parts), true), parts_(parts.data()), nparts_(parts.size()) {
+    kind_ = kVectored;
+  }
+  SendvAwaiter(SendvAwaiter&& o) noexcept : SendAwaiter(std::move(o)), parts_(o.parts_), nparts_(o.nparts_) {
+    kind_ = kVectored;
+  }
+  template <class P>
+  bool await_suspend(std::coroutine_handle<P> h) {
+    return suspend_other(h, detail::cancel_target_of(h));
+  }
+
+ private:
+  friend struct detail::StreamOps;
+  static constexpr std::size_t kMaxIov = 16;
+  static std::size_t total(std::span<const std::span<const std::byte>> parts) noexcept {
+    std::size_t n = 0;
+    for (auto p : parts) n += p.size();
+    return n;
+  }
+  const std::span<const std::byte>* parts_;
+  std::size_t nparts_;
+  // What the kernel reads until the try's completion: stable in this awaiter.
+  ::msghdr msg_{};
+  ::iovec iov_[kMaxIov];
 };
 
 enum class ShutdownHow { read = 0, write = 1, both = 2 };
@@ -152,6 +202,10 @@ class Stream {
   SendAwaiter send_all(std::string_view s) noexcept {
     return {conn_, reinterpret_cast<const std::byte*>(s.data()), s.size(), true};
   }
+  /// Sends every byte of several spans, in order, in one gathered operation
+  /// (sendmsg), e.g. a header and a body without copying them together.
+  /// `parts` and its bytes must outlive the co_await (see SendvAwaiter).
+  SendvAwaiter send_all(std::span<const std::span<const std::byte>> parts) noexcept { return {conn_, parts}; }
 
   /// Half-closes the connection (by default: no more sends; the peer sees EOF).
   Result<void> shutdown(ShutdownHow how = ShutdownHow::write) noexcept;
