@@ -17,6 +17,7 @@
 #include "coring/net/buffered_reader.hpp"
 #include "coring/net/buffered_writer.hpp"
 #include "coring/net/listener.hpp"
+#include "coring/net/park.hpp"
 #include "coring/net/socket_option.hpp"
 #include "coring/net/stream.hpp"
 #include "coring/result.hpp"
