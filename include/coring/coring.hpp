@@ -20,6 +20,7 @@
 #include "coring/net/datagram.hpp"
 #include "coring/net/listener.hpp"
 #include "coring/net/resolve.hpp"
+#include "coring/net/park.hpp"
 #include "coring/net/socket_option.hpp"
 #include "coring/net/stream.hpp"
 #include "coring/result.hpp"

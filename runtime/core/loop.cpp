@@ -132,8 +132,9 @@ void Loop::run_root(std::coroutine_handle<> root) {
 
 void Loop::stop_tasks(uint32_t epoch) {
   draining_ = true;
-  // 1. Cancel every spawned task; let them finish within the drain period,
-  // serving I/O and cross-shard calls meanwhile.
+  // 1. Wake every parked stream (Woken::stopped) and cancel every spawned task; let them
+  // finish within the drain period, serving I/O and cross-shard calls meanwhile.
+  wake_all_parked(*this);
   for (SpawnLink* l = spawned_.next; l != &spawned_; l = l->next) l->own_cancel.cancel();
   const int64_t deadline = now_ + int64_t(opts_.drain_timeout.count()) * 1'000'000;
   while (spawned_.next != &spawned_ && now_ < deadline) {
@@ -161,6 +162,7 @@ void Loop::stop_tasks(uint32_t epoch) {
     dropped(c);
     c = next;
   }
+  wake_all_parked(*this);  // (none should be left: park() while draining wakes at once)
   if (spawned_.next != &spawned_) {
     if (user_spawned() > 0)
       log(LogLevel::warn, "shard {}: {} spawned tasks still running after the drain period; destroying them", id_,
@@ -337,6 +339,7 @@ void Loop::begin_graceful_stop() {
   if (stopping_) return;
   stopping_ = true;
   for (ListenerState* l : std::vector<ListenerState*>(listeners_)) ListenerOps::shut(*l);
+  wake_all_parked(*this);
   for (StopNode* s = stop_list_.next; s != &stop_list_; s = s->next) s->state->cancel();
 }
 

@@ -14,6 +14,7 @@
 #include "runtime/core/mailbox.hpp"
 #include "runtime/core/ready_queue.hpp"
 #include "runtime/net/buffer_pool.hpp"
+#include "runtime/net/park_pool.hpp"
 #include "runtime/time/timer_heap.hpp"
 
 namespace coring::detail {
@@ -42,6 +43,7 @@ class Loop {
 
   void schedule(std::coroutine_handle<> h) { ready_.push(h); }
   TimerHeap& timers() noexcept { return timers_; }
+  ParkPool& parks() noexcept { return parks_; }
   int64_t now() const noexcept { return now_; }
   void update_now() noexcept;
 
@@ -85,6 +87,8 @@ class Loop {
   /// returns operation_canceled) and cancels every cancel_on_stop scope.
   void begin_graceful_stop();
   bool stopping() const noexcept { return stopping_; }
+  /// stop_tasks() is running (spawned tasks are being cancelled and drained).
+  bool draining() const noexcept { return draining_; }
   void stop_register(StopNode* n) noexcept;
   void stop_unregister(StopNode* n) noexcept;
   void listener_opened(ListenerState* l) { listeners_.push_back(l); }
@@ -118,6 +122,7 @@ class Loop {
   std::unique_ptr<Driver> driver_;
   ReadyQueue ready_;
   TimerHeap timers_;
+  ParkPool parks_;  // parked streams (park())
   SpawnLink spawned_;  // sentinel of a circular list
   std::size_t spawned_count_ = 0;
   std::size_t internal_count_ = 0;

@@ -307,6 +307,8 @@ class EpollDriver final : public Driver {
         }
       } else if (c.reader && try_read(c)) {
         StreamOps::wake_reader(c);
+      } else if (c.parked) {
+        StreamOps::wake_parked(c);  // nothing read: the task it starts reads (c stays until the batch ends)
       } else if (c.read_waiter) [[unlikely]] {
         retry_recvmsg(c);
       }
@@ -434,6 +436,7 @@ class EpollDriver final : public Driver {
       starved_.pop_back();
       c->starved = false;
       if (c->reader && try_read(*c)) StreamOps::wake_reader(*c);
+      else if (c->parked) StreamOps::wake_parked(*c);  // its task reads (our reference keeps c)
       StreamOps::unref(c);
     }
   }

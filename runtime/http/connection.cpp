@@ -68,7 +68,7 @@ void split_target(std::string_view target, std::string_view& path, std::string_v
   query = q == std::string_view::npos ? std::string_view() : t.substr(q + 1);
 }
 
-Task<> run_connection(ConnectionSlot slot, Stream s) {
+Task<> run_connection(ConnectionSlot slot, Stream s, std::uint64_t cookie) {
   ServerState* st = &slot.state();  // alive as long as the slot, a parameter of this frame
   ServerStats& stats = st->stats;
   const ServerOptions& o = st->options;
@@ -82,9 +82,10 @@ Task<> run_connection(ConnectionSlot slot, Stream s) {
   std::string_view body_view; // a body that so far arrived in one piece (points into buf)
   RecvBuffer buf;             // the buffer being parsed; the only one held
   std::string_view in;        // its unparsed part
-  std::uint32_t served = 0;
+  const bool first = ParkCookie::is_first(cookie);
+  std::uint32_t served = first ? 0 : static_cast<std::uint32_t>(cookie);
   bool continue_due = false;  // Expect: 100-continue seen, body not yet asked for
-  std::int64_t header_deadline = mono_ns() + ms_ns(o.header_timeout);
+  std::int64_t header_deadline = first ? ParkCookie::header_deadline(cookie) : 0;
   std::int64_t body_deadline = 0;
   std::int64_t head_at = 0;
   // When the last response was written, until the next wait: a head parsed meanwhile (from the
@@ -95,6 +96,7 @@ Task<> run_connection(ConnectionSlot slot, Stream s) {
   // site adds its awaiter to this frame, which every open connection holds.
   bool closing = false;
   bool flush = false;  // send what is queued before parsing on (max_batch_bytes reached)
+  std::chrono::nanoseconds park_in{-1};  // >= 0: leave the loop to park for so long
 
   while (!closing) {
     const Step step = parser.feed(in);
@@ -203,10 +205,31 @@ Task<> run_connection(ConnectionSlot slot, Stream s) {
       const std::int64_t deadline = parser.in_body() ? body_deadline : header_deadline;
       wait = std::chrono::nanoseconds(deadline > now ? deadline - now : 0);
     }
-    // idle: between requests, or the first one with nothing arrived yet
+    // idle: between requests, or the first one with nothing arrived yet. Such a wait holds
+    // this frame only while few others do, and not for long; then the connection is parked.
+    // (st->idle_frames counts the frames in such a wait; one destroyed in it, only at the
+    // end of a runtime's drain period, is not uncounted.)
+    bool may_park = false;
+    if (idle) {
+      if (st->idle_frames >= o.idle_frames) {
+        park_in = wait;
+        break;
+      }
+      if (wait > o.park_after) {
+        wait = o.park_after;
+        may_park = true;
+      }
+      ++st->idle_frames;
+    }
     Result<RecvBuffer> r = co_await op_deadline(s.recv(), recv_timer, wait, /*stop=*/idle);
+    if (idle) --st->idle_frames;
     if (!r) {
       if (r.error() != errc::timed_out) co_return;  // reset, or the runtime is stopping
+      if (may_park) {  // waited park_after in this frame: park for the rest
+        park_in = (served == 0 ? std::chrono::nanoseconds(header_deadline - mono_ns())
+                               : std::chrono::nanoseconds(o.idle_timeout) - wait);
+        break;
+      }
       if (idle) {  // nothing of a request arrived: close quietly
         ++(served == 0 ? stats.header_timeouts : stats.idle_timeouts);
         co_return;
@@ -220,6 +243,11 @@ Task<> run_connection(ConnectionSlot slot, Stream s) {
     if (r->empty()) co_return;  // the client closed
     buf = std::move(*r);
     in = buf.view();
+  }
+  if (park_in.count() >= 0) {  // idle, nothing held: this frame goes, the connection parks
+    park_connection(std::move(slot), std::move(s), served ? ParkCookie::served(served) : ParkCookie::first(header_deadline),
+                    park_in);
+    co_return;
   }
   const bool sent = co_await send_batch(s, out, o.send_timeout, stats);
   if (sent) co_await linger_close(s, o.linger_timeout, 256 * 1024);

@@ -5,6 +5,7 @@
 #include <new>
 #include <utility>
 
+#include "runtime/http/block_cache.hpp"
 #include "runtime/http/chars.hpp"
 #include "runtime/http/parser_impl.hpp"
 
@@ -14,6 +15,10 @@ using detail::is;
 using detail::is_ows;
 
 namespace {
+// The first field array (16 entries, 512 bytes) comes from the shard's cache and goes back
+// to it with the parser.
+constexpr std::size_t kCachedFields = 16;
+using FieldCache = detail::BlockCache<Header, kCachedFields>;
 // Sub-states of s_chunk_ext: chunk-ext = *( BWS ";" BWS ext-name [ BWS "=" BWS ext-val ] ).
 enum Ext : std::uint8_t { e_bws, e_name_bws, e_name, e_name_end, e_val_bws, e_tok, e_q, e_qp };
 }  // namespace
@@ -25,7 +30,9 @@ Parser::Parser(const Limits& limits)
 }
 Parser::Parser(Parser&&) noexcept = default;
 Parser& Parser::operator=(Parser&&) noexcept = default;
-Parser::~Parser() = default;
+Parser::~Parser() {
+  if (fields_cap_ == kCachedFields) FieldCache::give(fields_.release());
+}
 
 void Parser::reset() noexcept {
   head_ = RequestHead{};
@@ -66,9 +73,10 @@ bool Parser::grow_fields(std::size_t used) noexcept {
   const std::size_t most = limits_.max_headers ? limits_.max_headers : 1;
   const std::size_t cap = std::min(most, fields_cap_ ? fields_cap_ * 2 : std::size_t{16});
   if (cap <= fields_cap_) return false;
-  std::unique_ptr<Header[]> f(new (std::nothrow) Header[cap]);
+  std::unique_ptr<Header[]> f(cap == kCachedFields ? FieldCache::take() : new (std::nothrow) Header[cap]);
   if (!f) return false;
   std::copy(fields_.get(), fields_.get() + used, f.get());
+  if (fields_cap_ == kCachedFields) FieldCache::give(fields_.release());
   fields_ = std::move(f);
   fields_cap_ = cap;
   return true;

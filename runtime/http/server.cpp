@@ -7,6 +7,7 @@
 #include <chrono>
 
 #include "coring/core/spawn.hpp"
+#include "coring/detail/loop_hooks.hpp"
 #include "runtime/http/linger.hpp"
 #include "runtime/http/server_state.hpp"
 
@@ -70,7 +71,10 @@ Task<> accept_loop(std::shared_ptr<detail::ServerState> st, Listener l) {
       reject(st, std::move(*s));
       continue;
     }
-    spawn(detail::run_connection(detail::ConnectionSlot(st), std::move(*s)));
+    // Parked until its first bytes arrive: no frame until then.
+    const auto header_timeout = std::chrono::nanoseconds(st->options.header_timeout);
+    detail::park_connection(detail::ConnectionSlot(st), std::move(*s),
+                            detail::ParkCookie::first(coring::detail::now_ns() + header_timeout.count()), header_timeout);
   }
 }
 

@@ -23,6 +23,7 @@ ServerStats& ServerStats::operator+=(const ServerStats& o) noexcept {
   connections_accepted += o.connections_accepted;
   connections_active += o.connections_active;
   connections_rejected += o.connections_rejected;
+  connections_parked += o.connections_parked;
   header_timeouts += o.header_timeouts;
   body_timeouts += o.body_timeouts;
   idle_timeouts += o.idle_timeouts;
@@ -74,6 +75,8 @@ void render(std::string& out, std::span<const ServerStats> shards, bool by_shard
   };
   family("coring_http_connections_accepted_total", "counter", "Connections accepted.", &ServerStats::connections_accepted);
   family("coring_http_connections_active", "gauge", "Connections open now.", &ServerStats::connections_active);
+  family("coring_http_connections_parked", "gauge", "Open connections idle with no coroutine frame (parked).",
+         &ServerStats::connections_parked);
   family("coring_http_connections_rejected_total", "counter", "Connections answered 503 over max_connections.",
          &ServerStats::connections_rejected);
   family("coring_http_parse_errors_total", "counter", "Requests rejected by the parser.", &ServerStats::parse_errors);

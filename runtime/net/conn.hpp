@@ -12,6 +12,7 @@
 namespace coring::detail {
 
 class Loop;
+struct ParkRecord;
 
 /// A received chunk waiting in a connection's queue: buffer `id`, `len` bytes.
 struct RecvItem {
@@ -32,6 +33,7 @@ struct Conn {
   SmallRing<RecvItem, 2> queue;      // received, not yet handed to the user
   SendAwaiter* send_head = nullptr;  // the send in flight; the rest queue behind it
   RecvAwaiter* reader = nullptr;     // task waiting in recv()
+  ParkRecord* parked = nullptr;      // parked (park()): no reader; the driver calls StreamOps::wake_parked
   SendAwaiter* send_tail = nullptr;
   int32_t error = 0;        // sticky receive error (-errno)
   // The receive budget: `credit` is the connection's share

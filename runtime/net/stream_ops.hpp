@@ -22,6 +22,12 @@ struct StreamOps {
   /// bookkeeping is done.
   static RecvAwaiter* hand_to_reader(Conn& c, uint16_t id, uint32_t len) noexcept;
   static void resume_reader(RecvAwaiter* r) noexcept;
+  /// A driver queued data, EOF or an error on `c`, which has no reader but is parked
+  /// (c.parked): calls its park handler. The caller must not touch `c` afterwards (the
+  /// handler may drop the stream).
+  static void wake_parked(Conn& c) noexcept;
+  /// Takes the connection out of `s` with its reference (park()).
+  static Conn* take(Stream& s) noexcept;
   /// The slow path of a driver's `c.credit <= 0` test: true (and counted)
   /// when `c` holds its whole share; false when it may receive again (and a
   /// connection refused before is no longer counted as paused).
@@ -60,6 +66,9 @@ struct StreamOps {
   static void pass_turn(Conn& c) noexcept;
   static void remove_queued(Conn& c, SendAwaiter& a) noexcept;
 };
+
+/// Wakes every parked stream of `loop` with Woken::stopped (the shard is stopping).
+void wake_all_parked(Loop& loop);
 
 /// socket(family, SOCK_STREAM | the driver's socket flags): -1 with errno on failure.
 int open_socket(Loop& loop, int family);

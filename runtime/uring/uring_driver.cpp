@@ -524,12 +524,13 @@ class UringDriver final : public Driver {
       slots_.put(s);
       c->recv_slot = nullptr;
       c->rx_armed = false;
-      if (c->reader && c->queue.empty()) recv_start(*c);
+      if ((c->reader || c->parked) && c->queue.empty()) recv_start(*c);
     }
     if (handed) {
       StreamOps::resume_reader(handed);
-    } else if (c->reader && (!c->queue.empty() || c->rx_end)) {
-      StreamOps::wake_reader(*c);
+    } else if (!c->queue.empty() || c->rx_end) {
+      if (c->reader) StreamOps::wake_reader(*c);
+      else if (c->parked) StreamOps::wake_parked(*c);  // last: the handler may drop the stream
     }
   }
 
@@ -574,7 +575,7 @@ class UringDriver final : public Driver {
     resuming_.swap(starved_);  // both keep their capacity: no allocation per recovery
     for (UringConn* c : resuming_) {
       c->starved = false;
-      if (!c->closed && c->reader && c->queue.empty()) recv_start(*c);
+      if (!c->closed && (c->reader || c->parked) && c->queue.empty()) recv_start(*c);
       StreamOps::unref(c);
     }
     resuming_.clear();

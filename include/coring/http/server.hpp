@@ -25,6 +25,14 @@ struct ServerOptions {
   std::chrono::milliseconds body_timeout{30'000};
   /// Keep-alive: how long a connection may wait for its next request (closed silently).
   std::chrono::milliseconds idle_timeout{60'000};
+  /// Connections that may wait for their next request (or their first) inside their
+  /// coroutine frame, ready to go on at once. Past this number, and after `park_after` of
+  /// waiting, a waiting connection is parked instead (coring::park()): its frame, output
+  /// buffer and header-field array go, and only the socket's record stays (see
+  /// docs/c10k.md); its next bytes start a new task for it. 0 parks every waiting connection.
+  std::uint32_t idle_frames = 128;
+  /// How long a connection may wait in its frame before it is parked.
+  std::chrono::milliseconds park_after{100};
   /// For one batch of responses to be sent; past it the connection is dropped.
   std::chrono::milliseconds send_timeout{30'000};
   /// After a response that closes the connection: how long to keep reading

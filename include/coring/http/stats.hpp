@@ -22,6 +22,7 @@ struct ServerStats {
   std::uint64_t connections_accepted = 0;
   std::uint64_t connections_active = 0;
   std::uint64_t connections_rejected = 0;  ///< answered 503: over max_connections
+  std::uint64_t connections_parked = 0;    ///< of the active ones, idle with no frame (see ServerOptions::idle_frames)
   std::uint64_t header_timeouts = 0;       ///< 408 (or a silent close) while reading a head
   std::uint64_t body_timeouts = 0;
   std::uint64_t idle_timeouts = 0;

@@ -222,6 +222,7 @@ class Stream {
   Result<SocketAddress> peer_address() const;
 
  private:
+  friend struct detail::StreamOps;  // park() takes and gives back the connection
   detail::Conn* conn_ = nullptr;
 };
 

@@ -1,0 +1,28 @@
+// Idle HTTP connections with no frame: parking one (coring::park) and starting its task again when its bytes arrive.
+#include "coring/core/spawn.hpp"
+#include "coring/net/park.hpp"
+#include "runtime/http/server_state.hpp"
+
+namespace coring::http::detail {
+
+namespace {
+
+void on_wake(Parked p) {
+  ServerState& st = *static_cast<ServerState*>(p.context);
+  ConnectionSlot slot = ConnectionSlot::unpark(st);
+  if (p.why == Woken::readable) {
+    spawn(run_connection(std::move(slot), std::move(p.stream), p.cookie));
+    return;
+  }
+  if (p.why == Woken::timed_out) ++(ParkCookie::is_first(p.cookie) ? st.stats.header_timeouts : st.stats.idle_timeouts);
+  // Timed out or stopping: the stream closes quietly here, and the slot gives its place back.
+}
+
+}  // namespace
+
+void park_connection(ConnectionSlot slot, Stream s, std::uint64_t cookie, std::chrono::nanoseconds timeout) {
+  if (timeout.count() <= 0) timeout = std::chrono::nanoseconds(1);  // due: fires at once
+  park(std::move(s), ParkOptions{&on_wake, std::move(slot).park(), cookie, timeout});
+}
+
+}  // namespace coring::http::detail

@@ -1,0 +1,65 @@
+// ParkPool: one shard's records of parked streams (park()), in chunks with a free list, so a parked stream costs 56 bytes and no malloc header.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "coring/detail/loop_hooks.hpp"
+#include "coring/net/park.hpp"
+
+namespace coring::detail {
+
+struct Conn;
+
+/// A parked stream: its connection (holding the Stream's reference), the handler and its
+/// two words, and the timer node of its timeout (or of a wake-up due at once). Free while
+/// `conn` is null; then `context` links the free list.
+struct ParkRecord : TimerNode {
+  Conn* conn = nullptr;
+  ParkHandler handler = nullptr;
+  void* context = nullptr;
+  std::uint64_t cookie = 0;
+};
+static_assert(sizeof(ParkRecord) == 56);
+
+class ParkPool {
+ public:
+  ParkRecord* take() {
+    if (!free_) grow();
+    ParkRecord* r = free_;
+    free_ = static_cast<ParkRecord*>(r->context);
+    ++used_;
+    return r;
+  }
+  void put(ParkRecord* r) noexcept {
+    r->conn = nullptr;
+    r->context = free_;
+    free_ = r;
+    --used_;
+  }
+  std::size_t used() const noexcept { return used_; }
+  /// Calls `f` on every record in use (records taken meanwhile may or may not be seen).
+  template <class F>
+  void for_each_used(F&& f) {
+    for (std::size_t c = 0; c < chunks_.size(); ++c)
+      for (std::size_t i = 0; i < kChunk; ++i)
+        if (chunks_[c][i].conn) f(&chunks_[c][i]);
+  }
+
+ private:
+  static constexpr std::size_t kChunk = 256;
+  [[gnu::noinline]] void grow() {
+    chunks_.push_back(std::make_unique<ParkRecord[]>(kChunk));
+    ParkRecord* c = chunks_.back().get();
+    for (std::size_t i = kChunk; i-- > 0;) {
+      c[i].context = free_;
+      free_ = &c[i];
+    }
+  }
+  std::vector<std::unique_ptr<ParkRecord[]>> chunks_;
+  ParkRecord* free_ = nullptr;
+  std::size_t used_ = 0;
+};
+
+}  // namespace coring::detail

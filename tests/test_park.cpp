@@ -1,0 +1,165 @@
+// park(): a stream parked with no task wakes its handler when bytes arrive, when the peer closes, on its timeout and at the shard's stop; on both backends.
+#include <string>
+#include <vector>
+
+#include "support.hpp"
+
+using namespace coring;
+using namespace std::chrono_literals;
+
+namespace {
+
+/// What the handlers saw, and what a woken stream's task received.
+struct Seen {
+  std::vector<Woken> why;
+  std::vector<std::uint64_t> cookies;
+  std::string received;
+  bool eof = false;
+  bool inside_park = false;  // set while park() runs: a handler must never see it
+  bool called_inside = false;
+  int tasks_done = 0;
+};
+
+Task<> answer(Stream s, Seen* seen) {
+  auto b = co_await s.recv();
+  if (b && b->empty()) seen->eof = true;
+  if (b && !b->empty()) {
+    seen->received.append(b->view());
+    (void)co_await s.send_all(std::string_view("pong"));
+  }
+  ++seen->tasks_done;
+}
+
+void on_wake(Parked p) {
+  auto* seen = static_cast<Seen*>(p.context);
+  seen->called_inside |= seen->inside_park;
+  seen->why.push_back(p.why);
+  seen->cookies.push_back(p.cookie);
+  if (p.why == Woken::readable) spawn(answer(std::move(p.stream), seen));
+}
+
+void park_with(Stream s, Seen& seen, std::uint64_t cookie, Duration timeout = {}) {
+  seen.inside_park = true;
+  park(std::move(s), ParkOptions{&on_wake, &seen, cookie, timeout});
+  seen.inside_park = false;
+}
+
+/// io_uring without the receive's byte limit (Linux < 6.16): single-shot receives, re-armed per buffer.
+struct UringNoLimit {
+  static constexpr Backend backend = Backend::uring;
+  static constexpr const char* name = "uring without recv_byte_limit";
+  static constexpr const char* uring_off = "recv_byte_limit";
+};
+
+}  // namespace
+
+TEST_CASE_TEMPLATE("park: bytes that arrive later start a task with the stream", B, CORING_BACKENDS) {
+  test::run_on<B>([]() -> Task<> {
+    Listener l = test::listen_local();
+    auto [client, server] = co_await test::connected_pair(l);
+    Seen seen;
+    const std::size_t before = spawned_count();
+    park_with(std::move(server), seen, 42);
+    CHECK(spawned_count() == before);  // no task waits for it
+    co_await test::nap(20ms);
+    CHECK(seen.why.empty());
+    REQUIRE(co_await client.send_all(std::string_view("ping")));
+    std::string got;
+    while (got.size() < 4) {
+      auto b = co_await client.recv();
+      REQUIRE(b);
+      REQUIRE(!b->empty());
+      got.append(b->view());
+    }
+    CHECK(got == "pong");
+    REQUIRE(seen.why.size() == 1);
+    CHECK(seen.why[0] == Woken::readable);
+    CHECK(seen.cookies[0] == 42);
+    CHECK(seen.received == "ping");
+    CHECK(!seen.called_inside);
+  });
+}
+
+TEST_CASE_TEMPLATE("park: bytes already there wake it on the next turn, never inside park()", B, CORING_BACKENDS) {
+  test::run_on<B>([]() -> Task<> {
+    Listener l = test::listen_local();
+    auto [client, server] = co_await test::connected_pair(l);
+    REQUIRE(co_await client.send_all(std::string_view("early")));
+    co_await test::nap(20ms);  // the bytes are in the server's socket (or its queue) before it parks
+    Seen seen;
+    park_with(std::move(server), seen, 1);
+    CHECK(seen.why.empty());
+    for (int i = 0; i < 100 && seen.tasks_done == 0; ++i) co_await test::nap(1ms);
+    REQUIRE(seen.why.size() == 1);
+    CHECK(seen.why[0] == Woken::readable);
+    CHECK(seen.received == "early");
+    CHECK(!seen.called_inside);
+  });
+}
+
+TEST_CASE_TEMPLATE("park: the peer's close wakes it, and recv() then says EOF", B, CORING_BACKENDS) {
+  test::run_on<B>([]() -> Task<> {
+    Listener l = test::listen_local();
+    auto [client, server] = co_await test::connected_pair(l);
+    Seen seen;
+    park_with(std::move(server), seen, 0, 10s);
+    client.close();
+    for (int i = 0; i < 200 && seen.tasks_done == 0; ++i) co_await test::nap(1ms);
+    REQUIRE(seen.why.size() == 1);
+    CHECK(seen.why[0] == Woken::readable);
+    CHECK(seen.eof);
+  });
+}
+
+TEST_CASE_TEMPLATE("park: the timeout wakes it with timed_out; dropping the stream closes it", B, CORING_BACKENDS) {
+  test::run_on<B>([]() -> Task<> {
+    Listener l = test::listen_local();
+    auto [client, server] = co_await test::connected_pair(l);
+    Seen seen;
+    park_with(std::move(server), seen, 7, 30ms);
+    co_await test::nap(10ms);
+    CHECK(seen.why.empty());
+    auto eof = co_await client.recv();  // the handler drops the stream: the client sees EOF
+    REQUIRE(eof);
+    CHECK(eof->empty());
+    REQUIRE(seen.why.size() == 1);
+    CHECK(seen.why[0] == Woken::timed_out);
+    CHECK(seen.cookies[0] == 7);
+  });
+}
+
+TEST_CASE_TEMPLATE("park: the end of block_on wakes parked streams with stopped", B, CORING_BACKENDS) {
+  Seen seen;
+  test::run_on<B>([&]() -> Task<> {
+    Listener l = test::listen_local();
+    auto [client, server] = co_await test::connected_pair(l);
+    park_with(std::move(server), seen, 3, 10s);
+    co_await test::nap(5ms);
+    CHECK(seen.why.empty());
+  });  // (the client closes as the root task ends; the stop wakes the parked stream before any I/O)
+  REQUIRE(seen.why.size() == 1);
+  CHECK(seen.why[0] == Woken::stopped);
+}
+
+TEST_CASE_TEMPLATE("park: many streams, each woken once by its own bytes", B, CORING_RUNGS, UringNoLimit) {
+  test::run_on<B>([]() -> Task<> {
+    Listener l = test::listen_local();
+    constexpr int kStreams = 200;
+    std::vector<Stream> clients;
+    Seen seen;
+    for (int i = 0; i < kStreams; ++i) {
+      auto [client, server] = co_await test::connected_pair(l);
+      park_with(std::move(server), seen, static_cast<std::uint64_t>(i), 10s);
+      clients.push_back(std::move(client));
+    }
+    for (auto& c : clients) REQUIRE(co_await c.send_all(std::string_view("x")));
+    for (auto& c : clients) {
+      auto b = co_await c.recv();
+      REQUIRE(b);
+      CHECK(b->view() == "pong");
+    }
+    CHECK(seen.why.size() == kStreams);
+    CHECK(seen.received == std::string(kStreams, 'x'));
+    CHECK(!seen.called_inside);
+  });
+}
