@@ -60,10 +60,10 @@ class Driver {
   /// One datagram received into `msg`'s buffers, with its source address
   /// (bytes, or -errno); `msg` stays valid until the completion. One at a
   /// time per socket.
-  virtual int32_t recvmsg(Conn& c, Completion& op, msghdr* msg) = 0;
+  virtual int32_t datagram_recv(Conn& c, Completion& op, msghdr* msg) = 0;
   /// One datagram sent from `msg` (to msg_name, or the connected peer); one
   /// at a time per socket.
-  virtual int32_t sendmsg(Conn& c, Completion& op, const msghdr* msg) = 0;
+  virtual int32_t datagram_send(Conn& c, Completion& op, const msghdr* msg) = 0;
   /// Cancels a started operation. Returns true if it is gone now (the caller
   /// completes it); false if its completion (possibly -ECANCELED) will come.
   virtual bool cancel(Conn* c, Completion& op) = 0;

@@ -158,7 +158,7 @@ class EpollDriver final : public Driver {
 
   // Datagrams: tried at once; on EAGAIN the operation waits for the socket's
   // next edge, and the driver retries it then (on_conn).
-  int32_t recvmsg(Conn& conn, Completion& op, msghdr* msg) override {
+  int32_t datagram_recv(Conn& conn, Completion& op, msghdr* msg) override {
     EpollConn& c = as_epoll(conn);
     const int32_t r = try_recvmsg(c.fd, msg);
     if (r != -EAGAIN) return r;
@@ -168,7 +168,7 @@ class EpollDriver final : public Driver {
     return kPending;
   }
 
-  int32_t sendmsg(Conn& conn, Completion& op, const msghdr* msg) override {
+  int32_t datagram_send(Conn& conn, Completion& op, const msghdr* msg) override {
     EpollConn& c = as_epoll(conn);
     const int32_t r = try_sendmsg(c.fd, msg);
     if (r != -EAGAIN) return r;

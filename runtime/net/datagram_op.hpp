@@ -94,7 +94,7 @@ class DatagramOp : Completion, Canceller {
       self->waiter_.resume();
     };
     Driver& d = st_->conn->loop->driver();
-    res_ = send_ ? d.sendmsg(*st_->conn, *this, msg_) : d.recvmsg(*st_->conn, *this, msg_);
+    res_ = send_ ? d.datagram_send(*st_->conn, *this, msg_) : d.datagram_recv(*st_->conn, *this, msg_);
     if (res_ != kPending) return false;
     pending_ = true;
     slot() = this;

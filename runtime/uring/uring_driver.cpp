@@ -151,14 +151,14 @@ class UringDriver final : public Driver {
     return kPending;
   }
 
-  int32_t recvmsg(Conn& c, Completion& op, msghdr* msg) override {
+  int32_t datagram_recv(Conn& c, Completion& op, msghdr* msg) override {
     Slot* s = slots_.get(Slot::kOp, &op);
     op.slot = s;
     io_uring_prep_recvmsg(sqe_for(s), c.fd, msg, 0);
     return kPending;
   }
 
-  int32_t sendmsg(Conn& c, Completion& op, const msghdr* msg) override {
+  int32_t datagram_send(Conn& c, Completion& op, const msghdr* msg) override {
     Slot* s = slots_.get(Slot::kOp, &op);
     op.slot = s;
     io_uring_prep_sendmsg(sqe_for(s), c.fd, msg, MSG_NOSIGNAL);
