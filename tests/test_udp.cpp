@@ -147,10 +147,11 @@ TEST_CASE_TEMPLATE("udp: a pending recv_from is cancelled by a timeout, a Cancel
 
 TEST_CASE_TEMPLATE("udp: the runtime stops with a recv_from pending", B, CORING_BACKENDS) {
   test::run_on<B>([]() -> Task<> {
-    static Datagram d;
-    d = local_udp();
-    auto wait_forever = []() -> Task<> { (void)co_await receive(d); };
-    spawn(wait_forever());
+    // The task owns its Datagram: destroying the task (at the stop) closes it
+    // while its shard still runs. (A Datagram kept past its runtime, such as
+    // a static one, would be closed on a loop that is gone.)
+    auto wait_forever = [](Datagram d) -> Task<> { (void)co_await receive(d); };
+    spawn(wait_forever(local_udp()));
     co_await test::nap(5ms);
   });  // the stop cancels and destroys the waiting task; ASan checks nothing leaks or dangles
 }
