@@ -103,9 +103,9 @@ run_server() {  # SERVER CPUS ROUND DEPTH
     read -r rps cpu p99 < <(bench_one "$PORT" "$t" "$d" "r$r.$s.P$d.$t")
     RPS[$s.$d.$t]+="$rps "
     CPU[$s.$d.$t]+="$cpu "
-    local shards=1
-    [[ $s == kv2 ]] && shards=2
-    echo "$r,${s%2},$shards,$d,$t,$rps,$cpu,$p99" >>"$CSV"
+    local nshards=1
+    [[ $s == kv2 ]] && nshards=2
+    echo "$r,${s%2},$nshards,$d,$t,$rps,$cpu,$p99" >>"$CSV"
     printf '%-5s %-6s %-3s %-5s %12s %10s %8s\n' "$r" "$s" "$d" "$t" "$rps" "$cpu" "$p99"
   done
   stop_pid "$SERVER_PID" 10 || true

@@ -15,6 +15,7 @@ CXX=${CXX:-clang++-14}
 out=build/fuzz
 corpus=$out/${target}_corpus
 mkdir -p "$corpus"
+# shellcheck disable=SC2054  # the commas belong to -fsanitize=
 flags=(-std=c++20 -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all)
 case $target in
   http)
@@ -25,6 +26,7 @@ case $target in
     ;;
   kv)
     "$CXX" "${flags[@]}" -Iapps apps/kv/resp_parser.cpp fuzz/kv_resp_fuzz.cpp -o "$out/kv_resp_fuzz"
+    # shellcheck disable=SC2016  # a literal RESP seed: nothing to expand
     printf '\x40*2\r\n$4\r\nECHO\r\n$2\r\nhi\r\nPING "a b"\r\n' >"$corpus/seed"
     exec "$out/kv_resp_fuzz" -max_total_time="$secs" -max_len=1024 -timeout=10 "$@" "$corpus"
     ;;
