@@ -19,7 +19,7 @@ mkdir -p "$corpus"
 flags=(-std=c++20 -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all)
 case $target in
   http)
-    "$CXX" "${flags[@]}" -Iinclude -I. runtime/http/parser.cpp runtime/http/parser_fields.cpp runtime/http/parser_fast.cpp \
+    "$CXX" "${flags[@]}" -Iinclude -I. runtime/http/parser.cpp runtime/http/parser_fields.cpp runtime/http/parser_fast.cpp runtime/http/authority.cpp \
       fuzz/http_parser_fuzz.cpp -o "$out/http_parser_fuzz"
     "$out/http_parser_fuzz" fuzz/regressions/*  # the inputs that once failed
     exec "$out/http_parser_fuzz" -max_total_time="$secs" -max_len=4096 -timeout=10 -dict=fuzz/http.dict "$@" "$corpus" fuzz/corpus
