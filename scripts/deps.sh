@@ -9,7 +9,7 @@ set -euo pipefail
 packages=(g++ cmake make pkg-config liburing-dev libfmt-dev doctest-dev libcli11-dev python3 libhttp-parser-dev
           curl wrk apache2-utils python3-redis redis-tools)
 # Bench-only packages (bench/run.sh and the bench/ scripts install them with --bench).
-[ "${1:-}" = "--bench" ] && packages+=(valgrind strace linux-perf gnuplot-nox libasio-dev nginx-light iproute2 procps)
+[ "${1:-}" = "--bench" ] && packages+=(valgrind strace linux-perf gnuplot-nox libasio-dev nginx-light iproute2 procps redis-server redis-tools)
 [ "${1:-}" = "--fuzz" ] && packages+=(clang-14 libclang-rt-14-dev)
 missing=()
 for p in "${packages[@]}"; do

@@ -32,6 +32,8 @@ constexpr std::array<CommandSpec, 34> table{{
     {"flushdb", -1, Route::all, Cmd::flushdb},      {"flushall", -1, Route::all, Cmd::flushall},
 }};
 
+static_assert(table.size() <= 64, "find_command's index holds one bit per command");
+
 char lower(char c) noexcept { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
 
 void unknown_command(std::span<const std::string> a, std::string& out) {
@@ -219,18 +221,30 @@ bool parse_int64(std::string_view s, int64_t& out) noexcept {
 }
 
 const CommandSpec* find_command(std::string_view name) noexcept {
-  if (name.size() > 16) return nullptr;
+  // Candidates by length and first letter (a handful at most), then one comparison each.
+  struct Index {
+    std::array<std::array<uint64_t, 26>, 17> by;  // bit i: table[i] has this length and first letter
+    Index() : by{} {
+      for (std::size_t i = 0; i < table.size(); ++i) by[table[i].name.size()][table[i].name[0] - 'a'] |= uint64_t(1) << i;
+    }
+  };
+  static const Index index;
+  if (name.empty() || name.size() > 16) return nullptr;
+  const char first = lower(name[0]);
+  if (first < 'a' || first > 'z') return nullptr;
   char buf[16];
   for (std::size_t i = 0; i < name.size(); ++i) buf[i] = lower(name[i]);
   const std::string_view l(buf, name.size());
-  for (const CommandSpec& c : table)
+  for (uint64_t m = index.by[name.size()][first - 'a']; m != 0; m &= m - 1) {
+    const CommandSpec& c = table[static_cast<std::size_t>(__builtin_ctzll(m))];
     if (c.name == l) return &c;
+  }
   return nullptr;
 }
 
 std::size_t command_count() noexcept { return table.size(); }
 
-bool execute_now(Server& srv, Client& c, std::vector<std::string>& args, std::string& out) {
+bool execute_now(Server& srv, Client& c, std::span<std::string> args, std::string& out) {
   const CommandSpec* spec = find_command(args[0]);
   if (!spec) {
     unknown_command(args, out);
@@ -253,7 +267,7 @@ bool execute_now(Server& srv, Client& c, std::vector<std::string>& args, std::st
   switch (spec->route) {
     case Route::local: run_local(srv, c, spec->id, args, out); return true;
     case Route::keyed: {
-      const unsigned s = shard_of(args[1], srv.shards);
+      const unsigned s = srv.owner(args[1]);
       if (s != this_shard()) return false;
       run_keyed(*srv.stores[s], srv.cfg, spec->id, args, out);
       return true;
@@ -261,7 +275,7 @@ bool execute_now(Server& srv, Client& c, std::vector<std::string>& args, std::st
     case Route::multi: {
       const unsigned s = this_shard();
       for (std::size_t i = 1; i < args.size(); i += key_step(spec->id))
-        if (shard_of(args[i], srv.shards) != s) return false;
+        if (srv.owner(args[i]) != s) return false;
       std::vector<std::vector<uint32_t>> idx(srv.shards);
       for (std::size_t i = 1; i < args.size(); i += key_step(spec->id)) idx[s].push_back(static_cast<uint32_t>(i));
       std::vector<Part> parts(srv.shards);
@@ -274,7 +288,7 @@ bool execute_now(Server& srv, Client& c, std::vector<std::string>& args, std::st
   return true;
 }
 
-Task<> execute_spread(Server& srv, Client&, std::vector<std::string>& args, std::string& out) {
+Task<> execute_spread(Server& srv, Client&, std::span<std::string> args, std::string& out) {
   const CommandSpec* spec = find_command(args[0]);  // execute_now has checked name and arity
   const std::span<const std::string> a(args);
   switch (spec->route) {

@@ -47,8 +47,8 @@ void run_keyed(Store& st, const Config& cfg, Cmd id, std::span<const std::string
 
 /// Runs the request `args` and appends its reply to `out`. Gives false, having
 /// done nothing, when the request needs other shards: then await `execute_spread`.
-bool execute_now(Server& srv, Client& c, std::vector<std::string>& args, std::string& out);
-Task<> execute_spread(Server& srv, Client& c, std::vector<std::string>& args, std::string& out);
+bool execute_now(Server& srv, Client& c, std::span<std::string> args, std::string& out);
+Task<> execute_spread(Server& srv, Client& c, std::span<std::string> args, std::string& out);
 
 /// Commands that need no store: PING, ECHO, QUIT, SELECT, COMMAND, CLIENT, CONFIG.
 void run_local(Server& srv, Client& c, Cmd id, std::span<const std::string> args, std::string& out);

@@ -1,5 +1,6 @@
 // The string commands of one key, run on the shard that owns the key: GET, SET, INCR..., APPEND, ranges, TTLs.
 #include <algorithm>
+#include <charconv>
 #include <limits>
 
 #include "commands.hpp"
@@ -57,7 +58,7 @@ void incr_by(Store& st, std::string_view key, int64_t by, int64_t now, std::stri
   v += by;
   Entry& ne = e ? *e : st.upsert(key, now);
   char digits[24];
-  const auto end = fmt::format_to(digits, "{}", v);
+  const char* end = std::to_chars(digits, digits + sizeof digits, v).ptr;
   st.assign(ne, std::string_view(digits, static_cast<std::size_t>(end - digits)));  // the TTL stays, as in Redis
   reply::integer(out, v);
 }

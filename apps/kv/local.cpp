@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <array>
+#include <fmt/format.h>
 #include <utility>
 
 #include "commands.hpp"

@@ -21,9 +21,44 @@ bool parse_length(std::string_view s, int64_t& out) noexcept {
 }
 
 void RespParser::reset() noexcept {
-  args_.clear();
+  // Keep the strings for the next request, but not a large one's memory.
+  for (std::size_t i = 0; i < count_; ++i)
+    if (args_[i].capacity() > 4096) std::string().swap(args_[i]);
+  if (args_.size() > 256) {
+    args_.resize(256);
+    args_.shrink_to_fit();
+  }
+  count_ = 0;
   expected_ = bytes_ = 0;
   in_array_ = want_bulk_ = false;
+}
+
+std::string& RespParser::next_arg() {
+  if (count_ == args_.size()) args_.emplace_back();
+  return args_[count_++];
+}
+
+RespStep RespParser::parse_whole(std::string_view bytes, std::size_t& used) {
+  std::size_t pos = 0;
+  RespStep step;
+  for (;;) {
+    const std::string_view rest = bytes.substr(pos);
+    if (step.kind == RespStep::need_bulk) {
+      if (rest.size() < step.bulk + 2) return {};
+      const std::size_t n = step.bulk + 2;
+      step = on_bulk(rest.substr(0, n));
+      pos += n;
+    } else {
+      const std::size_t eol = rest.find("\r\n");
+      if (eol == std::string_view::npos) return {};
+      step = on_line(rest.substr(0, eol));
+      pos += eol + 2;
+    }
+    if (step.kind == RespStep::done || step.kind == RespStep::error) {
+      used = pos;
+      return step;
+    }
+  }
 }
 
 RespStep RespParser::on_line(std::string_view line) {
@@ -53,7 +88,7 @@ RespStep RespParser::header(std::string_view line) {
   if (n <= 0) return {};  // *0 / *-1: nothing to run
   in_array_ = true;
   expected_ = static_cast<std::size_t>(n);
-  args_.reserve(expected_ < 64 ? expected_ : 64);  // grows with what really arrives
+  if (args_.size() < 64 && args_.size() < expected_) args_.reserve(expected_ < 64 ? expected_ : 64);  // grows with what really arrives
   return {};
 }
 
@@ -63,12 +98,12 @@ RespStep RespParser::on_bulk(std::string_view payload) {
   want_bulk_ = false;
   payload.remove_suffix(2);
   bytes_ += payload.size();
-  args_.emplace_back(payload);
+  next_arg().assign(payload);
   return next_element();
 }
 
 RespStep RespParser::next_element() {
-  if (args_.size() < expected_) return {};
+  if (count_ < expected_) return {};
   in_array_ = false;
   return {RespStep::done, 0, {}};
 }
@@ -80,7 +115,7 @@ RespStep RespParser::inline_request(std::string_view line) {
   for (std::size_t i = 0; i < line.size(); ++i) {
     char c = line[i];
     if (c == ' ' || c == '\t' || c == '\r' || c == '\n') {
-      if (in_word) args_.push_back(std::move(word)), word.clear(), in_word = false;
+      if (in_word) next_arg() = std::move(word), word.clear(), in_word = false;
     } else if ((c == '"' || c == '\'') && !in_word) {
       const char q = c;
       in_word = true;
@@ -96,11 +131,11 @@ RespStep RespParser::inline_request(std::string_view line) {
       in_word = true;
       word += c;
     }
-    if (args_.size() > limits_.max_array) return fail("Protocol error: invalid multibulk length");
+    if (count_ > limits_.max_array) return fail("Protocol error: invalid multibulk length");
   }
-  if (in_word) args_.push_back(std::move(word));
-  if (args_.size() > limits_.max_array) return fail("Protocol error: invalid multibulk length");
-  if (args_.empty()) return {};  // an empty line: ignored, like Redis
+  if (in_word) next_arg() = std::move(word);
+  if (count_ > limits_.max_array) return fail("Protocol error: invalid multibulk length");
+  if (count_ == 0) return {};  // an empty line: ignored, like Redis
   return {RespStep::done, 0, {}};
 }
 

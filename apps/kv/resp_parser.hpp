@@ -3,6 +3,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -38,10 +39,16 @@ class RespParser {
 
   RespStep on_line(std::string_view line);
   RespStep on_bulk(std::string_view payload_crlf);
+  /// Parses a whole request from `bytes` when it is all there: gives done (or
+  /// error) and sets `used` to the bytes it took, or need_line when the request
+  /// goes on past `bytes` (then call reset() and feed it piece by piece).
+  /// Parses exactly as on_line/on_bulk would, empty requests skipped.
+  RespStep parse_whole(std::string_view bytes, std::size_t& used);
 
-  std::vector<std::string>& args() noexcept { return args_; }
+  /// The request's arguments (valid until reset()); their strings are reused from request to request.
+  std::span<std::string> args() noexcept { return {args_.data(), count_}; }
   /// True between requests (nothing of the next one read yet).
-  bool at_request_start() const noexcept { return !in_array_ && args_.empty(); }
+  bool at_request_start() const noexcept { return !in_array_ && count_ == 0; }
   void reset() noexcept;
   const RespLimits& limits() const noexcept { return limits_; }
 
@@ -50,9 +57,11 @@ class RespParser {
   RespStep inline_request(std::string_view line);
   RespStep next_element();
   static RespStep fail(std::string_view text) { return {RespStep::error, 0, text}; }
+  std::string& next_arg();
 
   RespLimits limits_;
-  std::vector<std::string> args_;
+  std::vector<std::string> args_;  // [0, count_) hold this request; the rest are kept for their capacity
+  std::size_t count_ = 0;
   std::size_t expected_ = 0;   // elements announced by *N
   std::size_t bytes_ = 0;      // payload bytes of this request so far
   bool in_array_ = false;
@@ -72,7 +81,7 @@ class RespByteParser {
   void feed(std::string_view bytes) { pending_.append(bytes); }
   /// The next step: done (args() valid until the following call), error, or need_* (wait for feed).
   RespStep next();
-  std::vector<std::string>& args() noexcept { return parser_.args(); }
+  std::span<std::string> args() noexcept { return parser_.args(); }
 
  private:
   RespParser parser_;

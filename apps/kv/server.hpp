@@ -48,6 +48,9 @@ struct Server {
   int64_t started_ms = now_ms();
   unsigned port = 0;  ///< the port actually bound
 
+  /// The shard that owns `key` (no hashing with one shard).
+  unsigned owner(std::string_view key) const noexcept { return shards == 1 ? 0 : shard_of(key, shards); }
+
   /// The keyspace's estimated size over every shard (relaxed reads: a snapshot).
   int64_t used_bytes() const noexcept {
     int64_t n = 0;

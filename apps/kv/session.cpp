@@ -91,7 +91,11 @@ Task<End> serve(Server& srv, Stream& s, Outbox& out) {
       co_return End::drop;
     }
     parser.reset();
-    RespStep step;
+    // Fast path: the whole request is already buffered in one piece (the usual case, pipelined or not).
+    std::size_t used = 0;
+    RespStep step = parser.parse_whole(in.peek(), used);
+    if (step.kind != RespStep::need_line) in.consume(used);
+    else parser.reset();  // it goes on past the buffer: read it piece by piece
     while (step.kind != RespStep::done && step.kind != RespStep::error) {
       // The idle timeout also bounds each wait inside a request (a client that stalls mid-request).
       // Not one ?: expression: GCC 12 miscompiles co_await inside ?:.

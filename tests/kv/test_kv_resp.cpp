@@ -26,7 +26,7 @@ Outcome run(const std::string& input, const std::vector<std::size_t>& cuts = {},
   auto drain = [&] {
     for (;;) {
       RespStep s = p.next();
-      if (s.kind == RespStep::done) o.requests.push_back(p.args());
+      if (s.kind == RespStep::done) o.requests.emplace_back(p.args().begin(), p.args().end());
       else if (s.kind == RespStep::error) return o.error = std::string(s.message), false;
       else return true;
     }
@@ -156,4 +156,30 @@ TEST_CASE("glob patterns as in KEYS and SCAN MATCH") {
   CHECK(kv::glob_match("a*b*c", std::string(1000, 'a') + "bc"));
   CHECK_FALSE(kv::glob_match("", "x"));
   CHECK(kv::glob_match("", ""));
+}
+
+TEST_CASE("parse_whole: a complete request in one call, or need_line when it goes on past the bytes") {
+  const std::string two = "*2\r\n$3\r\nGET\r\n$1\r\nk\r\nPING\r\n";
+  kv::RespParser p;
+  std::size_t used = 0;
+  RespStep s = p.parse_whole(two, used);
+  REQUIRE(s.kind == RespStep::done);
+  CHECK(used == two.size() - 6);
+  CHECK(Args(p.args().begin(), p.args().end()) == Args{"GET", "k"});
+  p.reset();
+  s = p.parse_whole(std::string_view(two).substr(used), used);
+  REQUIRE(s.kind == RespStep::done);
+  CHECK(used == 6);
+  CHECK(Args(p.args().begin(), p.args().end()) == Args{"PING"});
+  for (std::size_t n = 0; n < two.size() - 6; ++n) {  // every cut of the first request: not complete
+    p.reset();
+    CHECK(p.parse_whole(std::string_view(two).substr(0, n), used).kind == RespStep::need_line);
+  }
+  p.reset();
+  CHECK(p.parse_whole("*0\r\n\r\n*1\r\n$4\r\nPING\r\n", used).kind == RespStep::done);  // empty requests skipped
+  CHECK(used == 20);
+  p.reset();
+  s = p.parse_whole("*1\r\n$2147483648\r\n", used);
+  CHECK(s.kind == RespStep::error);
+  CHECK(s.message == "Protocol error: invalid bulk length");
 }

@@ -2,7 +2,7 @@
 #   start_server LOG BIN ARGS...  runs BIN ARGS in the background (ARGS make it listen on port 0), waits
 #                                 for its "NAME: listening on HOST:PORT" line and sets pid, addr (HOST:PORT), port.
 #   stop_server                   SIGTERM (a graceful stop) and wait; fails unless it exited with status 0.
-# shellcheck shell=bash
+# shellcheck shell=bash disable=SC2034  # pid, addr and port are for the caller
 pid=
 start_server() {
   local log=$1 bin=$2
