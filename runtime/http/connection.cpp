@@ -97,6 +97,7 @@ Task<> run_connection(ConnectionSlot slot, Stream s, std::uint64_t cookie) {
   bool closing = false;
   bool flush = false;  // send what is queued before parsing on (max_batch_bytes reached)
   std::chrono::nanoseconds park_in{-1};  // >= 0: leave the loop to park for so long
+  std::uint32_t served_here = 0;         // requests served by this frame
 
   while (!closing) {
     const Step step = parser.feed(in);
@@ -135,6 +136,7 @@ Task<> run_connection(ConnectionSlot slot, Stream s, std::uint64_t cookie) {
           if (!m.allow.empty()) resp.add_header("Allow", m.allow);
         }
         ++served;
+        ++served_here;
         const bool last = o.max_requests_per_connection && served >= o.max_requests_per_connection;
         // A graceful stop (Runtime::shutdown) lets the request in hand finish, then closes.
         const bool keep = head.keep_alive && !resp.close && !last && !stop_requested();
@@ -211,7 +213,8 @@ Task<> run_connection(ConnectionSlot slot, Stream s, std::uint64_t cookie) {
     // end of a runtime's drain period, is not uncounted.)
     bool may_park = false;
     if (idle) {
-      if (st->idle_frames >= o.idle_frames) {
+      // (A frame's first wait receives what woke it; and nothing parks with bytes queued.)
+      if (st->idle_frames >= o.idle_frames && served_here != 0 && !s.recv().await_ready()) {
         park_in = wait;
         break;
       }
