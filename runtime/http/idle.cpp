@@ -1,5 +1,6 @@
 // Idle HTTP connections with no frame: parking one (coring::park) and starting its task again when its bytes arrive.
 #include "coring/core/spawn.hpp"
+#include "coring/detail/loop_hooks.hpp"
 #include "coring/net/park.hpp"
 #include "runtime/http/server_state.hpp"
 
@@ -24,5 +25,17 @@ void park_connection(ConnectionSlot slot, Stream s, std::uint64_t cookie, std::c
   if (timeout.count() <= 0) timeout = std::chrono::nanoseconds(1);  // due: fires at once
   park(std::move(s), ParkOptions{&on_wake, std::move(slot).park(), cookie, timeout});
 }
+
+void park_idle(ConnectionSlot& slot, Stream& s, std::uint32_t served, std::int64_t header_deadline,
+               std::chrono::nanoseconds timeout) {
+  if (served == 0) {
+    timeout = std::chrono::nanoseconds(header_deadline - coring::detail::now_ns());
+    park_connection(std::move(slot), std::move(s), ParkCookie::first(header_deadline), timeout);
+  } else {
+    park_connection(std::move(slot), std::move(s), ParkCookie::served(served), timeout);
+  }
+}
+
+bool has_queued(Stream& s) noexcept { return s.recv().await_ready(); }
 
 }  // namespace coring::http::detail
