@@ -5,7 +5,9 @@ For each server in turn (one shard / one worker process, pinned to core 0, a 10-
 timeout): open 100 warm-up connections, read VmRSS, open N more; each sends one GET / and
 reads its answer, then stays open and idle. After HOLD seconds read VmRSS again: the growth
 over the N connections, per connection, is the figure. Then every idle connection (warm-up
-ones too) sends a second GET / and must get its answer. nginx runs from
+ones too) sends a second GET / and must get its answer. Where /proc/slabinfo is readable it
+also prints the kernel slab caches that grew over the N connections (both ends: the client's
+sockets are on this machine too). nginx runs from
 bench/peers/nginx.conf with worker_connections raised to fit and keepalive_timeout 600s.
 
 Usage: python3 bench/http_idle_memory.py [BIN=build/h-bench/apps/http/coring-http] [N=5000]
@@ -70,6 +72,22 @@ def start(server, scratch):
     sys.exit(f"{server} did not start")
 
 
+def slabs():
+    """Bytes in use per kernel slab cache (active objects x object size); {} if /proc/slabinfo is unreadable."""
+    try:
+        with open("/proc/slabinfo") as f:
+            rows = [line.split() for line in f.readlines()[2:]]
+    except OSError:
+        return {}
+    return {r[0]: int(r[1]) * int(r[3]) for r in rows}
+
+
+def slab_growth(before, after, k):
+    """The caches that grew by at least 16 B per connection: 'name bytes-per-connection, ...'."""
+    grown = sorted(((after.get(c, 0) - before.get(c, 0)) / k, c) for c in after)
+    return ", ".join(f"{c} {b:.0f}" for b, c in reversed(grown) if b >= 16)
+
+
 def rss_kb(pid):
     with open(f"/proc/{pid}/status") as f:
         for line in f:
@@ -99,6 +117,7 @@ def measure(server, scratch):
             sys.exit(f"{server}: a warm-up connection closed before its answer")
         time.sleep(hold)
         before = rss_kb(pid)
+        slab_before = slabs()
         held = []
         for i in range(0, n, wave or n):
             more = [socket.create_connection(("127.0.0.1", port)) for _ in range(min(wave or n, n - i))]
@@ -107,9 +126,13 @@ def measure(server, scratch):
             held += more
         time.sleep(hold)
         after = rss_kb(pid)
+        slab_after = slabs()
         answered = request_all(warm + held)
         print(f"{server:6} {'burst' if not wave else f'waves of {wave}'}: {n} idle keep-alive connections: VmRSS {before} -> {after} kB, "
               f"{(after - before) * 1024 / n:.0f} B per connection; all answered again: {answered}", flush=True)
+        if slab_after:
+            print(f"       kernel slabs, both ends of each connection, B per connection: "
+                  f"{slab_growth(slab_before, slab_after, n)}", flush=True)
         for s in warm + held:
             s.close()
         return answered

@@ -73,7 +73,11 @@ def echo_server(binary):
         check(recv_exact(s, len(data)) == data, f"echo of 100000 bytes on connection {i}")
     for s in conns:
         s.close()
+    idle = socket.create_connection(("127.0.0.1", port))  # an idle connection must not hold up the stop
+    idle.sendall(b"x")
+    check(recv_exact(idle, 1) == b"x", "echo on the idle connection")
     stop(p)
+    check(idle.recv(10) == b"", "idle connection closed by the graceful stop")
 
 
 def kv_server(binary):
@@ -146,5 +150,5 @@ def resp_server(binary):
 
 if __name__ == "__main__":
     which, binary = sys.argv[1], sys.argv[2]
-    {"echo_server": echo_server, "kv_server": kv_server, "resp_server": resp_server}[which](binary)
+    {"echo_server": echo_server, "parked_echo": echo_server, "kv_server": kv_server, "resp_server": resp_server}[which](binary)
     print(which, "ok")

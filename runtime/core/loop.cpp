@@ -106,7 +106,7 @@ void Loop::sweep_orphans() noexcept {
   }
 }
 
-void Loop::spawn(std::coroutine_handle<> h, SpawnLink* link) {
+void Loop::spawn(std::coroutine_handle<> h, SpawnLink* link, bool now) {
   link->next = &spawned_;
   link->prev = spawned_.prev;
   spawned_.prev->next = link;
@@ -114,7 +114,8 @@ void Loop::spawn(std::coroutine_handle<> h, SpawnLink* link) {
   ++spawned_count_;
   if (link->internal) ++internal_count_;
   if (draining_) link->own_cancel.cancel();  // the runtime is stopping: cancelled from the start
-  schedule(h);
+  if (now) h.resume();
+  else schedule(h);
 }
 
 void Loop::run_root(std::coroutine_handle<> root) {

@@ -61,7 +61,8 @@ class Loop {
   /// runs anywhere, destroy what is left, meet again.
   void stop_tasks(uint32_t epoch);
 
-  void spawn(std::coroutine_handle<> h, SpawnLink* link);
+  /// Links a spawned task and queues it, or with `now` resumes it at once.
+  void spawn(std::coroutine_handle<> h, SpawnLink* link, bool now = false);
   /// Spawned tasks that are user work (not the bodies of cross-shard calls).
   std::size_t user_spawned() const noexcept { return spawned_count_ - internal_count_; }
   void spawn_unlinked(const SpawnLink* link) noexcept {

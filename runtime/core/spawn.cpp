@@ -20,6 +20,17 @@ void spawn(Task<> task) {
   detail::Loop::current()->spawn(h, &p);
 }
 
+void spawn_now(Task<> task) {
+  auto h = task.release();
+  if (!h) return;
+  auto& p = h.promise();
+  p.detached = true;
+  p.self = h;
+  p.cancel = &p.own_cancel;
+  p.continuation = nullptr;
+  detail::Loop::current()->spawn(h, &p, /*now=*/true);
+}
+
 namespace detail {
 SpawnLink* spawn_internal(Task<> task) {
   auto h = task.release();

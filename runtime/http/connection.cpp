@@ -97,6 +97,7 @@ Task<> run_connection(ConnectionSlot slot, Stream s, std::uint64_t cookie) {
   bool closing = false;
   bool flush = false;  // send what is queued before parsing on (max_batch_bytes reached)
   std::chrono::nanoseconds park_in{-1};  // >= 0: leave the loop to park for so long
+  std::uint32_t served_here = 0;         // requests served by this frame
 
   while (!closing) {
     const Step step = parser.feed(in);
@@ -135,6 +136,7 @@ Task<> run_connection(ConnectionSlot slot, Stream s, std::uint64_t cookie) {
           if (!m.allow.empty()) resp.add_header("Allow", m.allow);
         }
         ++served;
+        ++served_here;
         const bool last = o.max_requests_per_connection && served >= o.max_requests_per_connection;
         // A graceful stop (Runtime::shutdown) lets the request in hand finish, then closes.
         const bool keep = head.keep_alive && !resp.close && !last && !stop_requested();
@@ -211,7 +213,8 @@ Task<> run_connection(ConnectionSlot slot, Stream s, std::uint64_t cookie) {
     // end of a runtime's drain period, is not uncounted.)
     bool may_park = false;
     if (idle) {
-      if (st->idle_frames >= o.idle_frames) {
+      // (A frame's first wait receives what woke it; and nothing parks with bytes queued.)
+      if (st->idle_frames >= o.idle_frames && served_here != 0 && !has_queued(s)) [[unlikely]] {
         park_in = wait;
         break;
       }
@@ -226,8 +229,7 @@ Task<> run_connection(ConnectionSlot slot, Stream s, std::uint64_t cookie) {
     if (!r) {
       if (r.error() != errc::timed_out) co_return;  // reset, or the runtime is stopping
       if (may_park) {  // waited park_after in this frame: park for the rest
-        park_in = (served == 0 ? std::chrono::nanoseconds(header_deadline - mono_ns())
-                               : std::chrono::nanoseconds(o.idle_timeout) - wait);
+        park_in = served == 0 ? std::chrono::nanoseconds(0) : std::chrono::nanoseconds(o.idle_timeout) - wait;
         break;
       }
       if (idle) {  // nothing of a request arrived: close quietly
@@ -245,8 +247,7 @@ Task<> run_connection(ConnectionSlot slot, Stream s, std::uint64_t cookie) {
     in = buf.view();
   }
   if (park_in.count() >= 0) {  // idle, nothing held: this frame goes, the connection parks
-    park_connection(std::move(slot), std::move(s), served ? ParkCookie::served(served) : ParkCookie::first(header_deadline),
-                    park_in);
+    park_idle(slot, s, served, header_deadline, park_in);
     co_return;
   }
   const bool sent = co_await send_batch(s, out, o.send_timeout, stats);

@@ -78,6 +78,13 @@ struct ParkCookie {
 /// Parks a connection waiting for a request (its next, or with ParkCookie::first its first)
 /// for at most `timeout`: when bytes arrive a run_connection task starts for it.
 void park_connection(ConnectionSlot slot, Stream s, std::uint64_t cookie, std::chrono::nanoseconds timeout);
+/// park_connection() for run_connection, out of line (its frame's code stays small): a
+/// connection that served `served` requests, else one whose first request is due by
+/// `header_deadline`, for `timeout` (the header deadline decides for a first request).
+[[gnu::noinline]] void park_idle(ConnectionSlot& slot, Stream& s, std::uint32_t served, std::int64_t header_deadline,
+                                 std::chrono::nanoseconds timeout);
+/// Whether received bytes already wait on `s` (its next recv() would not wait).
+[[gnu::noinline]] bool has_queued(Stream& s) noexcept;
 
 /// Serves one connection until it closes, times out, parks or the runtime stops; `cookie`
 /// as ParkCookie says.

@@ -483,3 +483,65 @@ TEST_CASE_TEMPLATE("http: a burst of connections never overshoots max_connection
       },
       o);
 }
+
+TEST_CASE_TEMPLATE("http: with idle_frames 0 a connection parks between requests, and keep-alive goes on", B,
+                   CORING_BACKENDS) {
+  ServerOptions o = test_options();
+  o.idle_frames = 0;  // every waiting connection parks: no frame between requests
+  with_server<B>(
+      [](SocketAddress addr, Server& server) -> Task<> {
+        Client c = co_await Client::connect(addr);
+        for (int i = 0; i < 20; ++i) {
+          auto r = co_await c.roundtrip(get("/"));
+          REQUIRE(r);
+          CHECK(r->status == 200);
+          co_await sleep_for(1ms);
+          CHECK(server.stats().connections_parked == 1);
+        }
+        Client d = co_await Client::connect(addr);
+        co_await sleep_for(1ms);
+        CHECK(server.stats().connections_parked == 2);  // parked since accept: no request yet
+        auto r = co_await d.roundtrip(get("/"));
+        REQUIRE(r);
+        CHECK(r->status == 200);
+        CHECK(server.stats().requests == 21);
+        CHECK(server.stats().connections_active == 2);
+      },
+      o);
+}
+
+TEST_CASE_TEMPLATE("http: a connection waiting in its frame parks after park_after, and answers afterwards", B,
+                   CORING_BACKENDS) {
+  ServerOptions o = test_options();
+  o.park_after = 10ms;
+  with_server<B>(
+      [](SocketAddress addr, Server& server) -> Task<> {
+        Client c = co_await Client::connect(addr);
+        auto r = co_await c.roundtrip(get("/"));
+        REQUIRE(r);
+        CHECK(server.stats().connections_parked == 0);  // waits in its frame at first
+        co_await sleep_for(60ms);
+        CHECK(server.stats().connections_parked == 1);
+        r = co_await c.roundtrip(get("/"));
+        REQUIRE(r);
+        CHECK(r->status == 200);
+      },
+      o);
+}
+
+TEST_CASE_TEMPLATE("http: a parked keep-alive connection is closed by the idle timeout", B, CORING_BACKENDS) {
+  ServerOptions o = test_options();
+  o.idle_frames = 0;
+  o.idle_timeout = 50ms;
+  with_server<B>(
+      [](SocketAddress addr, Server& server) -> Task<> {
+        Client c = co_await Client::connect(addr);
+        auto r = co_await c.roundtrip(get("/"));
+        REQUIRE(r);
+        CHECK(co_await c.closed());
+        CHECK(server.stats().idle_timeouts == 1);
+        CHECK(server.stats().connections_parked == 0);
+        CHECK(server.stats().connections_active == 0);
+      },
+      o);
+}

@@ -49,15 +49,21 @@ Task<> idle_client(SocketAddress addr, std::shared_ptr<Tally> t) {
 
 TEST_CASE_TEMPLATE("graceful stop: in-flight requests are answered then closed, idle keep-alive connections close", B,
                    CORING_BACKENDS) {
+  // idle_frames 0: the idle connections wait parked, with no frame; 128: in their frames.
+  for (std::uint32_t frames : {128u, 0u}) {
+  CAPTURE(frames);
   auto t = std::make_shared<Tally>();
-  coring::test::run_on<B>([t](Runtime& rt) -> Task<> {
+  coring::test::run_on<B>([t, frames](Runtime& rt) -> Task<> {
     ServerOptions o;
     o.idle_timeout = std::chrono::hours(1);  // only the stop can close the idle ones
+    o.idle_frames = frames;
     Server server(stop_router(t), o);
     SocketAddress addr = start(server);
     constexpr int kBusy = 5, kIdle = 5;
     for (int i = 0; i < kIdle; ++i) spawn(idle_client(addr, t));
     while (t->idle_ready < kIdle) co_await sleep_for(std::chrono::milliseconds(1));
+    co_await sleep_for(std::chrono::milliseconds(5));
+    if (frames == 0) CHECK(server.stats().connections_parked == kIdle);
     for (int i = 0; i < kBusy; ++i) spawn(busy_client(addr, t));
     while (t->in_handler < kBusy) co_await sleep_for(std::chrono::milliseconds(1));
     co_await rt.shutdown(std::chrono::seconds(20));  // returns as soon as every task has ended by itself
@@ -69,4 +75,5 @@ TEST_CASE_TEMPLATE("graceful stop: in-flight requests are answered then closed, 
     auto late = co_await Stream::connect(addr);
     CHECK_FALSE(late);  // the listener closed
   });
+  }
 }

@@ -32,7 +32,7 @@ struct ServerOptions {
   /// docs/c10k.md); its next bytes start a new task for it. 0 parks every waiting connection.
   std::uint32_t idle_frames = 128;
   /// How long a connection may wait in its frame before it is parked.
-  std::chrono::milliseconds park_after{100};
+  std::chrono::milliseconds park_after{1'000};
   /// For one batch of responses to be sent; past it the connection is dropped.
   std::chrono::milliseconds send_timeout{30'000};
   /// After a response that closes the connection: how long to keep reading
