@@ -1,7 +1,10 @@
 // Name resolution on the offload pool: numeric addresses at once, names through getaddrinfo, errors as error codes.
 #include <netdb.h>
 
+#include <atomic>
+#include <chrono>
 #include <string>
+#include <thread>
 
 #include "support.hpp"
 
@@ -75,4 +78,36 @@ TEST_CASE_TEMPLATE("resolve: Stream::connect by host name tries each address", B
     REQUIRE_FALSE(bad);
     CHECK(bad.error().category() == resolve_category());
   });
+}
+
+TEST_CASE_TEMPLATE("resolve: a cancelled lookup returns at once, and its late answer is dropped", B, CORING_BACKENDS) {
+  RuntimeOptions o;
+  o.offload_threads = 1;  // one pool thread, held busy: the lookup waits in the queue
+  test::run_on<B>([]() -> Task<> {
+    static std::atomic<bool> in, release;
+    in = release = false;
+    auto block = []() -> Task<> {
+      co_await offload([] {
+        in = true;
+        while (!release) std::this_thread::yield();
+      });
+    };
+    spawn(block());
+    while (!in) co_await test::nap(std::chrono::milliseconds(1));
+    const auto t0 = std::chrono::steady_clock::now();
+    auto r = co_await with_timeout(resolve("localhost", 80), std::chrono::milliseconds(50));
+    const auto waited = std::chrono::steady_clock::now() - t0;
+    CHECK(waited < std::chrono::milliseconds(400));
+    REQUIRE_FALSE(r);
+    CHECK(r.error() == errc::timed_out);
+    CancelSource src;
+    src.cancel();
+    auto c = co_await with_cancel(resolve("localhost", 80), src);  // cancelled before it starts
+    REQUIRE_FALSE(c);
+    CHECK(c.error() == errc::operation_canceled);
+    release = true;
+    // The abandoned lookup runs now; its answer is dropped. New lookups work.
+    auto again = co_await resolve("localhost", 80);
+    CHECK(again);
+  }, o);
 }

@@ -176,7 +176,7 @@ void Loop::stop_tasks(uint32_t epoch) {
       while (CrossCall* c = group_->ring(s, id_).pop()) dropped(c);
   for (auto& q : parked_calls_)
     while (CrossCall* c = q.pop()) dropped(c);
-  parked_offloads_ = {};
+  while (CrossCall* c = parked_offloads_.pop()) dropped(c);
   // Let the kernel finish what the destroyed operations cancelled.
   for (int i = 0; i < 4; ++i) {
     ready_.clear();
@@ -237,7 +237,10 @@ void Loop::submit_call(unsigned shard, CrossCall* c) {
 }
 
 void Loop::submit_offload(CrossCall* c) {
-  if (drain_over_) return;  // stopping: the caller stays suspended until it is destroyed
+  if (drain_over_) {  // stopping: the caller stays suspended until it is destroyed
+    dropped(c);
+    return;
+  }
   c->origin = this;
   ++offloads_in_flight_;
   ++stats.offloads;

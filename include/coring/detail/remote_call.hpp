@@ -79,20 +79,28 @@ struct RemoteState {
   std::atomic<int> refs{2};  // the caller and the request
 };
 
-/// The body on the target shard: runs fn unless the caller gave up first,
-/// then posts the reply. Destroyed unfinished (a stopping runtime), it drops
-/// the request's reference instead.
+/// The request's reference, held by the body's frame from its creation: a
+/// body destroyed unfinished (a stopping runtime), even one that never
+/// started, releases it; a body that replies hands it to the reply.
 template <class F>
-Task<> remote_body(RemoteState<F>* s) {
-  struct Guard {
-    RemoteState<F>* s;
-    ~Guard() {
-      if (s) {
-        s->body = nullptr;
-        s->release();
-      }
+struct BodyRef {
+  RemoteState<F>* s;
+  explicit BodyRef(RemoteState<F>* st) noexcept : s(st) {}
+  BodyRef(BodyRef&& o) noexcept : s(std::exchange(o.s, nullptr)) {}
+  BodyRef(const BodyRef&) = delete;
+  ~BodyRef() {
+    if (s) {
+      s->body = nullptr;
+      s->release();
     }
-  } guard{s};
+  }
+};
+
+/// The body on the target shard: runs fn unless the caller gave up first,
+/// then posts the reply.
+template <class F>
+Task<> remote_body(BodyRef<F> ref) {
+  RemoteState<F>* s = ref.s;
   uint8_t queued = RemoteState<F>::kQueued;
   if (s->phase.compare_exchange_strong(queued, RemoteState<F>::kRunning, std::memory_order_acq_rel)) {
     try {
@@ -110,7 +118,7 @@ Task<> remote_body(RemoteState<F>* s) {
     }
   }
   s->body = nullptr;
-  guard.s = nullptr;
+  ref.s = nullptr;
   post_reply(&s->request);  // the origin may delete *s from here on
 }
 
@@ -152,7 +160,7 @@ class RemoteState<F>::Waiter : Canceller {
     s->request.caller = s->cancel_msg.caller = h;
     s->request.run = [](CrossCall* c) {
       RemoteState* st = static_cast<Msg*>(c)->state;
-      st->body = spawn_internal(remote_body(st));
+      st->body = spawn_internal(remote_body(BodyRef<F>(st)));
     };
     s->request.on_reply = [](CrossCall* c) {  // on the origin
       RemoteState* st = static_cast<Msg*>(c)->state;

@@ -25,10 +25,12 @@ const std::error_category& resolve_category() noexcept;
 /// getaddrinfo's order (RFC 6724). `family` is AF_UNSPEC (both), AF_INET or
 /// AF_INET6. A numeric address is converted at once on the calling shard; a
 /// name is looked up with getaddrinfo on the offload pool (it reads
-/// /etc/hosts and may ask DNS servers: it blocks, never the shard). Like any
-/// offload it is not cancelled once started, and is bounded by the
-/// resolver's own timeouts (resolv.conf). Errors: resolve_category() codes,
-/// `invalid_argument` for an empty host.
+/// /etc/hosts and may ask DNS servers: it blocks, never the shard).
+/// Cancellable: a cancelled caller resumes at once with operation_canceled
+/// (timed_out under with_timeout); getaddrinfo cannot be interrupted, so it
+/// runs on to the resolver's own timeouts (resolv.conf) and its answer is
+/// dropped (a stopping runtime still waits for it). Errors:
+/// resolve_category() codes, `invalid_argument` for an empty host.
 Task<Result<std::vector<SocketAddress>>> resolve(std::string host, uint16_t port, int family = AF_UNSPEC);
 
 }  // namespace coring
