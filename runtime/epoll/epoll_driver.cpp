@@ -2,6 +2,7 @@
 #include "runtime/epoll/epoll_driver.hpp"
 
 #include <sys/epoll.h>
+#include <sys/sendfile.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -156,6 +157,23 @@ class EpollDriver final : public Driver {
   }
 
   int32_t file_start(FileOp& op) override { return files_.start(op); }
+  FileSendMode file_send_mode() const noexcept override { return FileSendMode::sendfile; }
+
+  int32_t send_file(Conn& conn, Completion& op, int fd, uint64_t off, std::size_t n) override {
+    EpollConn& c = as_epoll(conn);
+    while (c.writable) {
+      ++loop_.stats.ops_submitted;
+      off_t o = static_cast<off_t>(off);
+      const ssize_t r = ::sendfile(c.fd, fd, &o, n);
+      if (r >= 0) return static_cast<int32_t>(r);
+      if (errno == EINTR) continue;
+      if (errno != EAGAIN) return -errno;
+      c.writable = false;
+    }
+    op.complete = &StreamOps::send_complete;
+    c.write_waiter = &op;
+    return kPending;
+  }
 
   // Nothing of the owner's memory is in the kernel's hands after a call
   // returns (send copies, connect copies the address): only forget the op.
