@@ -6,7 +6,11 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <sys/uio.h>
+
 #include <cerrno>
+#include <cstdlib>
+#include <string_view>
 #include <stdexcept>
 #include <system_error>
 #include <vector>
@@ -40,6 +44,13 @@ struct EpollListener : ListenerState {
   using ListenerState::ListenerState;
   bool readable = true;  // the last accept did not hit EAGAIN
 };
+
+/// send_file's way here: read into a buffer then send (the default, see
+/// docs/bytes.md), or sendfile(2) with CORING_SEND_FILE=sendfile.
+FileSendMode send_mode_from_env() {
+  const char* m = std::getenv("CORING_SEND_FILE");
+  return m && std::string_view(m) == "sendfile" ? FileSendMode::sendfile : FileSendMode::read_send;
+}
 
 EpollConn& as_epoll(Conn& c) noexcept { return static_cast<EpollConn&>(c); }
 EpollListener& as_epoll(ListenerState& l) noexcept { return static_cast<EpollListener&>(l); }
@@ -156,8 +167,23 @@ class EpollDriver final : public Driver {
     return true;
   }
 
-  int32_t file_start(FileOp& op) override { return files_.start(op); }
-  FileSendMode file_send_mode() const noexcept override { return FileSendMode::sendfile; }
+  // A read tries the page cache first, without blocking (RWF_NOWAIT), on
+  // this thread; what would wait for the disk goes to the offload pool.
+  int32_t file_start(FileOp& op) override {
+    if (op.code == FileOp::kRead && nowait_reads_) {
+      iovec v{op.buf, op.len};
+      for (;;) {
+        const ssize_t r = ::preadv2(op.fd, &v, 1, op.off, RWF_NOWAIT);
+        if (r >= 0) return static_cast<int32_t>(r);
+        if (errno == EINTR) continue;
+        if (errno == EOPNOTSUPP) nowait_reads_ = false;  // a file system without it: every read offloaded
+        else if (errno != EAGAIN) return -errno;
+        break;
+      }
+    }
+    return files_.start(op);
+  }
+  FileSendMode file_send_mode() const noexcept override { return send_mode_; }
 
   int32_t send_file(Conn& conn, Completion& op, int fd, uint64_t off, std::size_t n) override {
     EpollConn& c = as_epoll(conn);
@@ -399,6 +425,8 @@ class EpollDriver final : public Driver {
   EpollConn* graveyard_ = nullptr;
   std::vector<ListenerState*> dead_listeners_;
   FileOffload files_;
+  bool nowait_reads_ = true;
+  FileSendMode send_mode_ = send_mode_from_env();
 };
 
 }  // namespace

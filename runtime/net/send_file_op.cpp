@@ -140,7 +140,10 @@ int32_t SendFileOps::start(SendFileAwaiter& a) {
   const int32_t r = d.file_start(a.step_);
   if (r == kPending) return kPending;
   a.current_ = &a;
-  return r < 0 ? r : -EIO;  // (file steps always complete later on both backends)
+  // Answered at once (epoll reads the page cache without blocking): a read, then the send of it.
+  if (r <= 0 || a.step_.code != FileOp::kRead) return r == 0 ? -ENODATA : r < 0 ? r : -EIO;
+  a.chunk_len_ = static_cast<std::uint32_t>(r);
+  return start(a);
 }
 
 // A file step finished: a read or a splice into the pipe moved no socket

@@ -161,12 +161,14 @@ class [[nodiscard]] SendvAwaiter : public SendAwaiter {
 
 /// Awaiter of Stream::send_file(): `length` bytes of a file from `offset`,
 /// queued with the stream's other sends like send_all, so no other send's
-/// bytes come between. How the bytes move is the backend's choice (io_uring:
-/// file to pipe to socket with IORING_OP_SPLICE, or read into a buffer then
-/// send; epoll: sendfile(2)); memory stays bounded (one pipe or one 256 KiB
-/// buffer per transfer, reused by the shard). Fails with
-/// errc::no_message_available if the file ends before `length` bytes (it
-/// shrank): what was sent stays sent, so the caller should close the stream.
+/// bytes come between. By default the bytes are read into a shard-reused
+/// 256 KiB buffer, then sent (io_uring: READ then SEND; epoll: a page-cache
+/// read that never blocks, RWF_NOWAIT, else the offload pool); the
+/// environment variable CORING_SEND_FILE=splice (io_uring: file -> pipe ->
+/// socket) or =sendfile (epoll) picks the zero-copy ways (docs/bytes.md says
+/// why they are not the default). Memory stays bounded whatever the length.
+/// Fails with errc::no_message_available if the file ends before `length`
+/// bytes (it shrank): what was sent stays sent, so close the stream.
 class [[nodiscard]] SendFileAwaiter : public SendAwaiter {
  public:
   SendFileAwaiter(detail::Conn* c, int fd, std::uint64_t offset, std::uint64_t length) noexcept
