@@ -1,4 +1,4 @@
-// Stream::send_file on every backend and rung (and io_uring's two ways: CORING_SEND_FILE=read|splice): bytes, order, a shrinking file, cancel, close, abandon.
+// Stream::send_file on every backend and rung (CTest runs it again with CORING_SEND_FILE=read): bytes, order, a shrinking file, cancel, close, abandon.
 #include <fcntl.h>
 #include <poll.h>
 #include <sys/socket.h>

@@ -161,14 +161,16 @@ class [[nodiscard]] SendvAwaiter : public SendAwaiter {
 
 /// Awaiter of Stream::send_file(): `length` bytes of a file from `offset`,
 /// queued with the stream's other sends like send_all, so no other send's
-/// bytes come between. By default the bytes are read into a shard-reused
-/// 256 KiB buffer, then sent (io_uring: READ then SEND; epoll: a page-cache
-/// read that never blocks, RWF_NOWAIT, else the offload pool); the
-/// environment variable CORING_SEND_FILE=splice (io_uring: file -> pipe ->
-/// socket) or =sendfile (epoll) picks the zero-copy ways (docs/bytes.md says
-/// why they are not the default). Memory stays bounded whatever the length.
+/// bytes come between. By default the bytes do not pass through user space
+/// (io_uring: file -> pipe -> socket with IORING_OP_SPLICE; epoll:
+/// sendfile(2)); the environment variable CORING_SEND_FILE=read makes both
+/// read into a shard-reused 256 KiB buffer, then send (docs/bytes.md has the
+/// measurements and the trade-off). Memory stays bounded whatever the length.
 /// Fails with errc::no_message_available if the file ends before `length`
-/// bytes (it shrank): what was sent stays sent, so close the stream.
+/// bytes (it shrank): no byte past the new end is read, and what was sent
+/// stays sent, so close the stream. (Zero-copy caveat: pages already queued
+/// in the socket when the file is truncated in place may go out as the
+/// truncation left them, zeros; with CORING_SEND_FILE=read never.)
 class [[nodiscard]] SendFileAwaiter : public SendAwaiter {
  public:
   SendFileAwaiter(detail::Conn* c, int fd, std::uint64_t offset, std::uint64_t length) noexcept
