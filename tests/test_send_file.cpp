@@ -220,3 +220,42 @@ TEST_CASE_TEMPLATE("send_file: abandoned in flight (its frame destroyed): the pe
     CHECK(co_await s.send_all(std::string_view("x")));
   });
 }
+
+namespace {
+/// Drops the file's pages from the page cache, so reads wait for the disk (epoll: the offload pool).
+void evict(const std::filesystem::path& p) {
+  const int fd = ::open(p.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return;
+  ::fdatasync(fd);
+  ::posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED);
+  ::close(fd);
+}
+}  // namespace
+
+TEST_CASE_TEMPLATE("send_file: a file out of the page cache, sent whole, and cancelled while its reads wait", B,
+                   CORING_RUNGS) {
+  TempFile tf(8 << 20);
+  test::run_on<B>([&]() -> Task<> {
+    Listener l = test::listen_local();
+    auto f = co_await File::open(tf.path.string());
+    REQUIRE(f);
+    evict(tf.path);
+    {
+      auto [c, s] = co_await test::connected_pair(l);
+      std::string got;
+      auto [sent, ok] = co_await when_all(send_file_then_shutdown(s, *f, 0, tf.data.size()), recv_to_eof(c, &got));
+      REQUIRE(sent);
+      CHECK(ok);
+      CHECK(got == tf.data);
+    }
+    for (int round = 0; round < 5; ++round) {
+      evict(tf.path);
+      auto [c, s] = co_await test::connected_pair(l);
+      auto r = co_await with_timeout(send_file_once(s, *f, 0, tf.data.size()), std::chrono::microseconds(200 * round));
+      if (!r) CHECK(r.error() == errc::timed_out);
+      std::vector<std::byte> buf(4096);
+      auto n = co_await f->read_at(buf, 0);  // the file still reads
+      CHECK(n);
+    }
+  });
+}

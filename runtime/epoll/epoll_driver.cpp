@@ -164,7 +164,8 @@ class EpollDriver final : public Driver {
   }
 
   bool cancel(Conn* c, Completion& op) override {
-    if (!c && files_.owns(op)) return files_.cancel(op);
+    // A file job: File's own operations, or a read step of send_file (which names its Conn).
+    if (files_.owns(op)) return files_.cancel(op);
     abandon(c, op);
     return true;
   }
@@ -206,16 +207,16 @@ class EpollDriver final : public Driver {
   // Nothing of the owner's memory is in the kernel's hands after a call
   // returns (send copies, connect copies the address): only forget the op.
   void abandon(Conn* conn, Completion& op) noexcept override {
+    if (files_.owns(op)) {
+      files_.abandon(op);
+      return;
+    }
     if (conn) {
       EpollConn* c = static_cast<EpollConn*>(conn);
       if (c->write_waiter == &op) {
         c->write_waiter = nullptr;
         c->connecting = false;
       }
-      return;
-    }
-    if (files_.owns(op)) {
-      files_.abandon(op);
       return;
     }
     for (std::size_t i = 0; i < polls_.size(); ++i) {
