@@ -70,7 +70,10 @@ class EpollDriver final : public Driver {
 
   Backend backend() const noexcept override { return Backend::epoll; }
   int socket_flags() const noexcept override { return SOCK_CLOEXEC | SOCK_NONBLOCK; }
-  std::string describe() const override { return "epoll edge-triggered, lazy reads into a shared buffer pool"; }
+  std::string describe() const override {
+    return std::string("epoll edge-triggered, lazy reads into a shared buffer pool, send_file=") +
+           (send_mode_ == FileSendMode::sendfile ? "sendfile" : "read");
+  }
 
   void wait(int64_t timeout_ns) override {
     if (!starved_.empty() && loop_.pool().available() > 0) {

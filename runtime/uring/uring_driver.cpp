@@ -97,7 +97,11 @@ class UringDriver final : public Driver {
 
   Backend backend() const noexcept override { return Backend::uring; }
   int socket_flags() const noexcept override { return SOCK_CLOEXEC; }
-  std::string describe() const override { return uring::describe_flags(setup_); }
+  std::string describe() const override {
+    // (How files move: "file_ops" = file opcodes on the ring; send_file's way.)
+    return uring::describe_flags(setup_) + (file_ops_ ? " file_ops" : "") +
+           (splice_ ? " send_file=splice" : " send_file=read");
+  }
 
   void wait(int64_t timeout_ns) override {
     if (overflowed_) timeout_ns = 0;
