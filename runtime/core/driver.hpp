@@ -21,6 +21,9 @@ struct Conn;
 struct ListenerState;
 class Loop;
 
+/// How Stream::send_file moves a file's bytes on this backend.
+enum class FileSendMode : uint8_t { sendfile, splice, read_send };
+
 /// Everything above this interface (tasks, timers, streams) is backend-blind.
 /// Start functions return a result at once (>= 0 or -errno) when the operation
 /// completed synchronously, or kPending when the driver will call the
@@ -89,6 +92,11 @@ class Driver {
   /// Starts a file operation (FileOp::Code); cancel() and abandon() take it
   /// with a null Conn. io_uring: its opcodes; epoll: the offload pool.
   virtual int32_t file_start(FileOp& op) = 0;
+  /// How send_file moves bytes here (docs/bytes.md says why).
+  virtual FileSendMode file_send_mode() const noexcept = 0;
+  /// sendfile(2) of `n` bytes of `fd` at `off` to the socket, answered and
+  /// completed as send() (0: the file ended). Only for FileSendMode::sendfile.
+  virtual int32_t send_file(Conn& c, Completion& op, int fd, uint64_t off, std::size_t n) = 0;
 
   // --- misc ---
   /// Completes `op` when `fd` is readable.

@@ -2,10 +2,15 @@
 #include "runtime/epoll/epoll_driver.hpp"
 
 #include <sys/epoll.h>
+#include <sys/sendfile.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <sys/uio.h>
+
 #include <cerrno>
+#include <cstdlib>
+#include <string_view>
 #include <stdexcept>
 #include <system_error>
 #include <utility>
@@ -44,6 +49,15 @@ struct EpollListener : ListenerState {
   bool readable = true;  // the last accept did not hit EAGAIN
 };
 
+/// send_file's way here: sendfile(2) (the default: 0.3-0.7x the server CPU
+/// per byte of reading then sending, docs/bytes.md), or read into a buffer
+/// then send with CORING_SEND_FILE=read (a copy: a file truncated under a
+/// transfer can never change bytes already handed to the socket).
+FileSendMode send_mode_from_env() {
+  const char* m = std::getenv("CORING_SEND_FILE");
+  return m && std::string_view(m) == "read" ? FileSendMode::read_send : FileSendMode::sendfile;
+}
+
 EpollConn& as_epoll(Conn& c) noexcept { return static_cast<EpollConn&>(c); }
 EpollListener& as_epoll(ListenerState& l) noexcept { return static_cast<EpollListener&>(l); }
 
@@ -60,7 +74,10 @@ class EpollDriver final : public Driver {
 
   Backend backend() const noexcept override { return Backend::epoll; }
   int socket_flags() const noexcept override { return SOCK_CLOEXEC | SOCK_NONBLOCK; }
-  std::string describe() const override { return "epoll edge-triggered, lazy reads into a shared buffer pool"; }
+  std::string describe() const override {
+    return std::string("epoll edge-triggered, lazy reads into a shared buffer pool, send_file=") +
+           (send_mode_ == FileSendMode::sendfile ? "sendfile" : "read");
+  }
 
   void wait(int64_t timeout_ns) override {
     if (!starved_.empty() && loop_.pool().available() > 0) {
@@ -179,16 +196,53 @@ class EpollDriver final : public Driver {
   }
 
   bool cancel(Conn* c, Completion& op) override {
-    if (!c && files_.owns(op)) return files_.cancel(op);
+    // A file job: File's own operations, or a read step of send_file (which names its Conn).
+    if (files_.owns(op)) return files_.cancel(op);
     abandon(c, op);
     return true;
   }
 
-  int32_t file_start(FileOp& op) override { return files_.start(op); }
+  // A read tries the page cache first, without blocking (RWF_NOWAIT), on
+  // this thread; what would wait for the disk goes to the offload pool.
+  int32_t file_start(FileOp& op) override {
+    if (op.code == FileOp::kRead && nowait_reads_) {
+      iovec v{op.buf, op.len};
+      for (;;) {
+        const ssize_t r = ::preadv2(op.fd, &v, 1, op.off, RWF_NOWAIT);
+        if (r >= 0) return static_cast<int32_t>(r);
+        if (errno == EINTR) continue;
+        if (errno == EOPNOTSUPP) nowait_reads_ = false;  // a file system without it: every read offloaded
+        else if (errno != EAGAIN) return -errno;
+        break;
+      }
+    }
+    return files_.start(op);
+  }
+  FileSendMode file_send_mode() const noexcept override { return send_mode_; }
+
+  int32_t send_file(Conn& conn, Completion& op, int fd, uint64_t off, std::size_t n) override {
+    EpollConn& c = as_epoll(conn);
+    while (c.writable) {
+      ++loop_.stats.ops_submitted;
+      off_t o = static_cast<off_t>(off);
+      const ssize_t r = ::sendfile(c.fd, fd, &o, n);
+      if (r >= 0) return static_cast<int32_t>(r);
+      if (errno == EINTR) continue;
+      if (errno != EAGAIN) return -errno;
+      c.writable = false;
+    }
+    op.complete = &StreamOps::send_complete;
+    c.write_waiter = &op;
+    return kPending;
+  }
 
   // Nothing of the owner's memory is in the kernel's hands after a call
   // returns (send copies, connect copies the address): only forget the op.
   void abandon(Conn* conn, Completion& op) noexcept override {
+    if (files_.owns(op)) {
+      files_.abandon(op);
+      return;
+    }
     if (conn) {
       EpollConn* c = static_cast<EpollConn*>(conn);
       if (c->write_waiter == &op) {
@@ -200,10 +254,6 @@ class EpollDriver final : public Driver {
         c->read_waiter = nullptr;
         c->read_msg = nullptr;
       }
-      return;
-    }
-    if (files_.owns(op)) {
-      files_.abandon(op);
       return;
     }
     for (std::size_t i = 0; i < polls_.size(); ++i) {
@@ -459,6 +509,8 @@ class EpollDriver final : public Driver {
   EpollConn* graveyard_ = nullptr;
   std::vector<ListenerState*> dead_listeners_;
   FileOffload files_;
+  bool nowait_reads_ = true;
+  FileSendMode send_mode_ = send_mode_from_env();
 };
 
 }  // namespace

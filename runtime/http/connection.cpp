@@ -4,6 +4,7 @@
 
 #include "coring/core/stop.hpp"
 #include "coring/time/timeout.hpp"
+#include "runtime/http/file_response.hpp"
 #include "runtime/http/linger.hpp"
 #include "runtime/http/op_deadline.hpp"
 #include "runtime/http/response_writer.hpp"
@@ -140,7 +141,14 @@ Task<> run_connection(ConnectionSlot slot, Stream s, std::uint64_t cookie) {
         const bool last = o.max_requests_per_connection && served >= o.max_requests_per_connection;
         // A graceful stop (Runtime::shutdown) lets the request in hand finish, then closes.
         const bool keep = head.keep_alive && !resp.close && !last && !stop_requested();
-        write_response(out, st->heads, resp, WriteContext{head.minor_version, keep, head.method == "HEAD"});
+        if (resp.file) [[unlikely]] {  // a file body: the batch so far and this head go first, then the file
+          const bool ok = co_await send_file_response(s, out, st->heads, resp,
+                                                      WriteContext{head.minor_version, keep, head.method == "HEAD"},
+                                                      o.send_timeout, stats);
+          if (!ok) co_return;
+        } else {
+          write_response(out, st->heads, resp, WriteContext{head.minor_version, keep, head.method == "HEAD"});
+        }
         done_at = mono_ns();
         stats.record(resp.status, static_cast<std::uint64_t>(done_at - head_at));
         body_store.clear();

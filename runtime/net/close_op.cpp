@@ -51,7 +51,7 @@ void detail::StreamOps::close(Conn& c) noexcept {
   }
   if (SendAwaiter* head = c.send_head) {
     if (head->state_ == kInFlight) {
-      if (loop->driver().cancel(&c, *head)) {
+      if (loop->driver().cancel(&c, in_flight_op(*head))) {
         head->err_ = -ECANCELED;
         head->state_ = kDone;
         disarm(head);

@@ -229,12 +229,6 @@ void SendAwaiter::cancel_send(detail::Canceller* k) {  // cancel() has disarmed 
   conn.loop->schedule(a->waiter_);
 }
 
-int32_t detail::StreamOps::start_other(SendAwaiter& a) {
-  return start_vectored(static_cast<SendvAwaiter&>(a));
-}
-
-detail::Completion& detail::StreamOps::in_flight_op(SendAwaiter& a) noexcept { return a; }
-
 Result<std::size_t> SendAwaiter::await_resume() noexcept {
   if (held_) [[unlikely]] drop_hold();
   state_ = StreamOps::kIdle;  // nothing left for the destructor to do

@@ -9,7 +9,9 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
+#include <string_view>
 
 #include <algorithm>
 #include <vector>
@@ -26,6 +28,9 @@ namespace {
 
 using uring::Slot;
 constexpr uint16_t kBufferGroup = 0;
+// send_file: file -> pipe -> socket splices (true) or read into a buffer, then send (false).
+// Splices measured 0.55-0.9x the server CPU per byte of read-then-send (docs/bytes.md).
+constexpr bool kSpliceByDefault = true;
 
 /// io_uring's record of a connected socket.
 struct UringConn : Conn {
@@ -81,13 +86,22 @@ class UringDriver final : public Driver {
     file_ops_ = uring::opcode_supported(ring_, IORING_OP_OPENAT2) && uring::opcode_supported(ring_, IORING_OP_STATX) &&
                 uring::opcode_supported(ring_, IORING_OP_READ) && uring::opcode_supported(ring_, IORING_OP_CLOSE);
     if (!file_ops_) log(LogLevel::info, "io_uring: no file opcodes (OPENAT2, STATX, READ, CLOSE); files use the offload pool");
-    splice_ = uring::opcode_supported(ring_, IORING_OP_SPLICE);
+    // send_file's default (docs/bytes.md has the measurements); the
+    // environment variable CORING_SEND_FILE=splice|read picks one. Without
+    // IORING_OP_SPLICE (Linux < 5.7) it reads then sends.
+    const char* mode = std::getenv("CORING_SEND_FILE");
+    const bool want_splice = mode ? std::string_view(mode) != "read" : kSpliceByDefault;
+    splice_ = want_splice && uring::opcode_supported(ring_, IORING_OP_SPLICE);
     return true;
   }
 
   Backend backend() const noexcept override { return Backend::uring; }
   int socket_flags() const noexcept override { return SOCK_CLOEXEC; }
-  std::string describe() const override { return uring::describe_flags(setup_); }
+  std::string describe() const override {
+    // (How files move: "file_ops" = file opcodes on the ring; send_file's way.)
+    return uring::describe_flags(setup_) + (file_ops_ ? " file_ops" : "") +
+           (splice_ ? " send_file=splice" : " send_file=read");
+  }
 
   void wait(int64_t timeout_ns) override {
     if (overflowed_) timeout_ns = 0;
@@ -166,7 +180,8 @@ class UringDriver final : public Driver {
   }
 
   bool cancel(Conn* c, Completion& op) override {
-    if (!c && !file_ops_ && files_.owns(op)) return files_.cancel(op);
+    (void)c;
+    if (!file_ops_ && files_.owns(op)) return files_.cancel(op);
     if (auto* s = static_cast<Slot*>(op.slot)) cancel_slot(s);
     return false;  // its CQE (-ECANCELED, or the result if it won the race) will come
   }
@@ -179,7 +194,8 @@ class UringDriver final : public Driver {
   // op's final CQE (it is absorbed later, its target cleared): when abandon()
   // returns, the kernel holds no pointer into the owner's memory.
   void abandon(Conn* c, Completion& op) noexcept override {
-    if (!c && !file_ops_ && files_.owns(op)) return files_.abandon(op);
+    (void)c;
+    if (!file_ops_ && files_.owns(op)) return files_.abandon(op);
     auto* s = static_cast<Slot*>(std::exchange(op.slot, nullptr));
     if (!s) return;
     s->target = nullptr;
@@ -236,6 +252,11 @@ class UringDriver final : public Driver {
   }
 
   void release(ListenerState* l) noexcept override { delete static_cast<UringListener*>(l); }
+
+  FileSendMode file_send_mode() const noexcept override {
+    return splice_ ? FileSendMode::splice : FileSendMode::read_send;
+  }
+  int32_t send_file(Conn&, Completion&, int, uint64_t, std::size_t) override { return -EOPNOTSUPP; }
 
   int32_t file_start(FileOp& op) override {
     if (!file_ops_ && op.code != FileOp::kSplice) return files_.start(op);

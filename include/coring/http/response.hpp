@@ -2,13 +2,25 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
+
+#include "coring/fs/file.hpp"
 
 namespace coring::http {
 
 /// The reason phrase of a status code ("Not Found"), or "Unknown".
 std::string_view reason_phrase(int status) noexcept;
+
+/// A body sent from a file: `length` bytes of `file` from `offset`, with
+/// Stream::send_file (no copy through user space where the backend can;
+/// memory bounded whatever the size).
+struct FileBody {
+  File file;
+  std::uint64_t offset = 0;
+  std::uint64_t length = 0;
+};
 
 /// A response. The server adds Date, Server, Content-Length and Connection
 /// itself, and leaves the body out for HEAD requests and 204/304 answers.
@@ -25,6 +37,12 @@ struct Response {
   /// left empty (e.g. a file's size, without reading the file). -1: body.size().
   /// Ignored for any other request.
   std::int64_t head_length = -1;
+  /// When set, the body comes from this file instead of `body` (Content-Length
+  /// is its length; HEAD sends only the head). The server sends the head, then
+  /// the file, in order with pipelined responses. If the file fails or ends
+  /// early mid-body (it shrank), the connection is closed: the client sees a
+  /// short body, never other bytes. See Response::from_file.
+  std::shared_ptr<FileBody> file;
 
   static Response text(std::string body, int status = 200) {
     Response r;
@@ -35,6 +53,13 @@ struct Response {
   static Response json(std::string body, int status = 200) {
     Response r = text(std::move(body), status);
     r.content_type = "application/json";
+    return r;
+  }
+  /// A response whose body is `length` bytes of `file` from `offset`.
+  static Response from_file(File file, std::uint64_t offset, std::uint64_t length, int status = 200) {
+    Response r;
+    r.status = status;
+    r.file = std::make_shared<FileBody>(FileBody{std::move(file), offset, length});
     return r;
   }
   /// A status with its reason phrase as a text body ("404 Not Found\n").

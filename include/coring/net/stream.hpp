@@ -14,6 +14,7 @@
 #include "coring/core/cancel.hpp"
 #include "coring/core/task.hpp"
 #include "coring/detail/completion.hpp"
+#include "coring/detail/file_op.hpp"
 #include "coring/net/address.hpp"
 #include "coring/net/buffer.hpp"
 #include "coring/net/socket_option.hpp"
@@ -159,6 +160,55 @@ class [[nodiscard]] SendvAwaiter : public SendAwaiter {
   ::iovec iov_[kMaxIov];
 };
 
+/// Awaiter of Stream::send_file(): `length` bytes of a file from `offset`,
+/// queued with the stream's other sends like send_all, so no other send's
+/// bytes come between. By default the bytes do not pass through user space
+/// (io_uring: file -> pipe -> socket with IORING_OP_SPLICE; epoll:
+/// sendfile(2)); the environment variable CORING_SEND_FILE=read makes both
+/// read into a shard-reused 256 KiB buffer, then send (docs/bytes.md has the
+/// measurements and the trade-off). Memory stays bounded whatever the length.
+/// Fails with errc::no_message_available if the file ends before `length`
+/// bytes (it shrank): no byte past the new end is read, and what was sent
+/// stays sent, so close the stream. (Zero-copy caveat: pages already queued
+/// in the socket when the file is truncated in place may go out as the
+/// truncation left them, zeros; with CORING_SEND_FILE=read never.)
+class [[nodiscard]] SendFileAwaiter : public SendAwaiter {
+ public:
+  SendFileAwaiter(detail::Conn* c, int fd, std::uint64_t offset, std::uint64_t length) noexcept
+      : SendAwaiter(c, nullptr, length, true), fd_(fd), offset_(offset) {
+    kind_ = kFile;
+  }
+  SendFileAwaiter(SendFileAwaiter&& o) noexcept : SendAwaiter(std::move(o)), fd_(o.fd_), offset_(o.offset_) {
+    kind_ = kFile;
+  }
+  ~SendFileAwaiter();
+  template <class P>
+  bool await_suspend(std::coroutine_handle<P> h) {
+    return suspend_other(h, detail::cancel_target_of(h));
+  }
+  Result<std::size_t> await_resume() noexcept;
+
+ private:
+  friend struct detail::StreamOps;
+  friend struct detail::SendFileOps;
+  // A file-system step of the transfer (a read, or a splice in or out of the pipe).
+  struct Step : detail::FileOp {
+    SendFileAwaiter* owner = nullptr;
+  };
+  void release(bool clean) noexcept;
+  int fd_;
+  std::uint64_t offset_;
+  detail::Completion* current_ = this;  // what the driver holds now: this (a socket send) or &step_
+  Step step_;
+  std::byte* buf_ = nullptr;   // read and send: the chunk buffer
+  std::uint64_t chunk_at_ = 0; // read and send: done_ when the chunk in buf_ was read
+  std::uint32_t chunk_len_ = 0;
+  std::uint32_t in_pipe_ = 0;  // splice: bytes in the pipe, not yet on the socket
+  int pipe_[2] = {-1, -1};
+  std::uint32_t pipe_size_ = 0;
+  std::uint8_t mode_ = 0;      // 0: not chosen yet; else 1 + detail::FileSendMode
+};
+
 enum class ShutdownHow { read = 0, write = 1, both = 2 };
 
 /// A connected TCP stream, owned by one shard. Move-only; destroying it closes
@@ -206,6 +256,11 @@ class Stream {
   /// (sendmsg), e.g. a header and a body without copying them together.
   /// `parts` and its bytes must outlive the co_await (see SendvAwaiter).
   SendvAwaiter send_all(std::span<const std::span<const std::byte>> parts) noexcept { return {conn_, parts}; }
+
+  /// Sends `length` bytes of `file` from `offset` without copying them through
+  /// user space where the backend can (see SendFileAwaiter); `file` must stay
+  /// open until the co_await returns.
+  SendFileAwaiter send_file(const File& file, std::uint64_t offset, std::uint64_t length) noexcept;
 
   /// Half-closes the connection (by default: no more sends; the peer sees EOF).
   Result<void> shutdown(ShutdownHow how = ShutdownHow::write) noexcept;
