@@ -9,7 +9,8 @@
 
 namespace coring {
 
-void spawn(Task<> task) {
+// Detaches `task` and hands it to the current loop (started there at once when `now`).
+static void spawn_detached(Task<> task, bool now) {
   auto h = task.release();
   if (!h) return;
   auto& p = h.promise();
@@ -17,19 +18,12 @@ void spawn(Task<> task) {
   p.self = h;
   p.cancel = &p.own_cancel;
   p.continuation = nullptr;
-  detail::Loop::current()->spawn(h, &p);
+  detail::Loop::current()->spawn(h, &p, now);
 }
 
-void spawn_now(Task<> task) {
-  auto h = task.release();
-  if (!h) return;
-  auto& p = h.promise();
-  p.detached = true;
-  p.self = h;
-  p.cancel = &p.own_cancel;
-  p.continuation = nullptr;
-  detail::Loop::current()->spawn(h, &p, /*now=*/true);
-}
+void spawn(Task<> task) { spawn_detached(std::move(task), false); }
+
+void spawn_now(Task<> task) { spawn_detached(std::move(task), true); }
 
 namespace detail {
 SpawnLink* spawn_internal(Task<> task) {
