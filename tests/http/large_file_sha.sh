@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # A 200 MiB static file fetched with curl from coring-http on each backend and each send_file way: its SHA-256, a range's, and the server's RSS stay right.
 set -euo pipefail
-# shellcheck source=tests/http/start_server.sh
-source "$(dirname "$0")/start_server.sh"
+# shellcheck source=tests/lib/server.sh
+source "$(dirname "$0")/../lib/server.sh"
 bin=$1
 size_mib=${2:-200}
 command -v curl >/dev/null || { echo "FAIL: curl missing (scripts/deps.sh installs it)"; exit 1; }
@@ -15,7 +15,8 @@ want=$(sha256sum < "$root/big.bin" | cut -d' ' -f1)
 want_range=$(dd if="$root/big.bin" bs=1M skip=7 count=3 status=none | sha256sum | cut -d" " -f1)
 for way in "uring read" "uring splice" "epoll read" "epoll sendfile"; do
   read -r backend mode <<<"$way"
-  CORING_SEND_FILE=$mode start_http "$bin" "$log" --backend "$backend" --shards 1 --root "$root" || exit 1
+  CORING_SEND_FILE=$mode start_server "$log" "$bin" --host 127.0.0.1 --port 0 --backend "$backend" --shards 1 \
+    --root "$root" || exit 1
   got=$(curl -sf "http://$addr/static/big.bin" | sha256sum | cut -d' ' -f1)
   [ "$got" = "$want" ] || { echo "FAIL: $way: sha256 $got, want $want"; exit 1; }
   got=$(curl -sf -r $((7 << 20))-$(((10 << 20) - 1)) "http://$addr/static/big.bin" | sha256sum | cut -d' ' -f1)
