@@ -229,3 +229,44 @@ TEST_CASE_TEMPLATE("BufferedReader: closing the stream mid-read ends the read wi
     CHECK(!after);
   });
 }
+
+TEST_CASE_TEMPLATE("BufferedReader: fill() by hand, under with_timeout and cancel_on_stop, loses no bytes", B,
+                   CORING_BACKENDS) {
+  test::run_on<B>([]() -> Task<> {
+    auto l = test::listen_local();
+    Pair p = co_await test::connected_pair(l);
+    BufferedReader in(p.server);
+    auto quiet = co_await with_timeout(in.fill(), 10ms);  // nothing sent yet
+    REQUIRE(!quiet);
+    CHECK(quiet.error() == errc::timed_out);
+    REQUIRE(co_await p.client.send_all("abc"));
+    auto got = co_await cancel_on_stop(in.fill());
+    REQUIRE(got);
+    CHECK(*got == 3);
+    CHECK(in.peek() == "abc");
+    in.consume(1);
+    REQUIRE(co_await p.client.send_all("de"));
+    auto more = co_await in.fill();  // "bc" is copied out of the receive buffer, "de" follows
+    REQUIRE(more);
+    CHECK(*more > 0);
+    while (in.available() < 4) REQUIRE(co_await in.fill());
+    CHECK(in.available() == 4);
+    auto quiet2 = co_await with_timeout(in.fill(), 10ms);
+    CHECK(quiet2.error() == errc::timed_out);
+    CHECK(in.available() == 4);
+    std::string all;
+    while (in.available()) {
+      all.append(in.peek());
+      in.consume(in.peek().size());
+    }
+    CHECK(all == "bcde");
+    REQUIRE(p.client.shutdown(ShutdownHow::write));
+    auto end = co_await in.fill();
+    REQUIRE(end);
+    CHECK(*end == 0);
+    CHECK(in.eof());
+    auto again = co_await in.fill();  // at end of stream: answered without receiving
+    REQUIRE(again);
+    CHECK(*again == 0);
+  });
+}

@@ -1,4 +1,4 @@
-// Outbox: the sender task (swap the pending replies out, send_all them, repeat) and the session's ways to end it.
+// Outbox: the long-lived sender task (swap the pending replies out, send_all them, wait for more) and the session's ways to end it.
 #include "outbox.hpp"
 
 namespace kv {
@@ -10,26 +10,38 @@ constexpr std::size_t keep_capacity = 1u << 20;  // a buffer larger than this is
 }
 
 void Outbox::send() {
-  if (running_ || failed_ || pending_.empty()) return;
-  running_ = true;
-  group_.spawn(run());
+  if (failed_ || pending_.empty()) return;
+  if (!started_) {
+    started_ = true;
+    group_.spawn(run());  // runs on the next turn and finds pending_ full: no need to set wake_
+    return;
+  }
+  wake_.set();  // schedules the sender if it waits; if it is sending, it finds pending_ full anyway
 }
 
 Task<> Outbox::run() {
-  while (!pending_.empty() && !failed_) {
-    sending_.swap(pending_);  // pending_ gets the old, empty buffer and keeps its capacity
-    const bool ok = static_cast<bool>(co_await s_.send_all(sending_));
-    if (!ok) failed_ = true;
-    sending_.clear();
-    if (sending_.capacity() > keep_capacity) std::string().swap(sending_);
+  for (;;) {
+    while (!pending_.empty() && !failed_) {
+      sending_.swap(pending_);  // pending_ gets the old, empty buffer and keeps its capacity
+      const bool ok = static_cast<bool>(co_await s_.send_all(sending_));
+      if (!ok) failed_ = true;
+      sending_.clear();
+      if (sending_.capacity() > keep_capacity) std::string().swap(sending_);
+    }
+    if (failed_) pending_.clear();
+    if (pending_.capacity() > keep_capacity) std::string().swap(pending_);
+    if (failed_ || closing_) co_return;
+    if (!co_await wake_.wait()) co_return;  // cancelled: abort(), or the runtime stops
   }
-  if (failed_) pending_.clear();
-  if (pending_.capacity() > keep_capacity) std::string().swap(pending_);
-  running_ = false;
 }
 
 Task<bool> Outbox::finish() {
-  send();
+  closing_ = true;
+  if (!started_) {
+    send();  // starts the sender, which sends what is left and ends (closing_)
+  } else {
+    wake_.set();
+  }
   co_await group_.wait();
   co_return !failed_;
 }

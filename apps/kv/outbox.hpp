@@ -1,4 +1,4 @@
-// Outbox: a connection's replies, sent by a background task so that the session can read on (and see a client that never reads).
+// Outbox: a connection's replies, sent by one long-lived sender task so that the session can read on (and see a client that never reads).
 #pragma once
 
 #include <cstddef>
@@ -9,10 +9,11 @@
 namespace kv {
 
 /// Replies waiting to be sent on one stream. The session appends to
-/// `buffer()` and calls `send()` when a batch of requests is answered; a
-/// member task of the outbox's group then sends, in order, until nothing is
-/// left, while the session goes on reading. `queued()` is what the client has
-/// not taken yet (beyond the kernel's socket buffer): the output limit.
+/// `buffer()` and calls `send()` when a batch of requests is answered; the
+/// outbox's sender task (started by the first send(), one per connection)
+/// then sends, in order, until nothing is left, and waits on an Event for the
+/// next batch, while the session goes on reading. `queued()` is what the
+/// client has not taken yet (beyond the kernel's socket buffer): the output limit.
 ///
 /// Before the stream goes away the session must `finish()` (everything sent)
 /// or `abort()` (the sender cancelled): the sender uses the stream.
@@ -29,11 +30,11 @@ class Outbox {
   /// True once a send failed (the client is gone): stop serving it.
   bool failed() const noexcept { return failed_; }
 
-  /// Starts sending what is buffered unless a send runs already (it will take it). Does not wait.
+  /// Has the sender send what is buffered (starting it the first time). Does not wait.
   void send();
-  /// Sends everything buffered and waits until it is sent; false if a send failed.
+  /// Sends everything buffered, ends the sender and waits for it; false if a send failed.
   coring::Task<bool> finish();
-  /// Cancels the send in flight (the connection is being dropped) and waits for the sender to end.
+  /// Cancels the sender (the connection is being dropped) and waits for it to end.
   coring::Task<> abort();
 
  private:
@@ -42,8 +43,10 @@ class Outbox {
   coring::Stream& s_;
   std::string pending_;   // appended by the session
   std::string sending_;   // owned by the sender while its send_all runs
-  bool running_ = false;  // a sender task is in the group
+  bool started_ = false;  // the sender task is in the group (it stays until finish or abort)
+  bool closing_ = false;  // finish(): the sender ends once nothing is left
   bool failed_ = false;
+  coring::Event wake_;    // set by send() and finish(); the sender waits on it when idle
   coring::TaskGroup group_;
 };
 

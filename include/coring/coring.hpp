@@ -2,6 +2,7 @@
 #pragma once
 
 #include "coring/core/cancel.hpp"
+#include "coring/core/event.hpp"
 #include "coring/core/join_handle.hpp"
 #include "coring/core/offload.hpp"
 #include "coring/core/shard.hpp"

@@ -95,9 +95,9 @@ static View at_end(std::size_t buffered) {
   return std::string_view{};
 }
 
-Task<Result<std::size_t>> BufferedReader::fill() {
-  if (eof_) co_return std::size_t{0};
-  if (available() >= opts_.max_buffered) co_return errc::message_size;
+std::optional<Result<std::size_t>> BufferedReader::fill_prepare() {
+  if (eof_) return Result<std::size_t>(std::size_t{0});
+  if (available() >= opts_.max_buffered) return Result<std::size_t>(errc::message_size);
   // Keep at most one receive buffer: copy the rest of cur_ out and return it.
   if (off_ == owned_.size()) {
     owned_.clear();
@@ -107,15 +107,18 @@ Task<Result<std::size_t>> BufferedReader::fill() {
   off_ = 0;
   if (!cur_.empty()) owned_.append(cur_.view());
   cur_.reset();
-  auto r = co_await stream_->recv();
-  if (!r) co_return r.error();
+  return std::nullopt;
+}
+
+Result<std::size_t> BufferedReader::fill_done(Result<RecvBuffer> r) noexcept {
+  if (!r) return r.error();
   if (r->empty()) {
     eof_ = true;
-    co_return std::size_t{0};
+    return std::size_t{0};
   }
   const std::size_t n = r->size();
   cur_ = std::move(*r);
-  co_return n;
+  return n;
 }
 
 Task<Result<std::string_view>> BufferedReader::until_slow(std::string_view delim, std::size_t from) {

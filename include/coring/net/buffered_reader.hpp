@@ -21,6 +21,29 @@ struct ReaderOptions {
   std::size_t max_buffered = 64 * 1024;
 };
 
+class BufferedReader;
+
+/// Awaiter of BufferedReader::fill(): wraps the stream's RecvAwaiter, so a
+/// refill allocates no coroutine frame. Movable before it is awaited (as
+/// with_timeout and cancel_on_stop do).
+class [[nodiscard]] FillAwaiter {
+ public:
+  FillAwaiter(BufferedReader& r, RecvAwaiter recv) noexcept : r_(&r), recv_(std::move(recv)) {}
+  FillAwaiter(FillAwaiter&&) noexcept = default;
+
+  inline bool await_ready();
+  template <class P>
+  bool await_suspend(std::coroutine_handle<P> h) {
+    return recv_.await_suspend(h);
+  }
+  inline Result<std::size_t> await_resume() noexcept;
+
+ private:
+  BufferedReader* r_;
+  RecvAwaiter recv_;
+  std::optional<Result<std::size_t>> early_;  // answered without receiving (end of stream, full)
+};
+
 /// Reads tokens from a Stream: lines (`read_until`), fixed-size blocks
 /// (`read_exactly`), or raw bytes (`fill`, `peek`, `consume`).
 ///
@@ -51,7 +74,8 @@ class BufferedReader {
   detail::MaybeReady<Result<std::string_view>> read_exactly(std::size_t n);
   /// Receives once more from the stream, adding to what is buffered; gives the
   /// number of bytes now available, 0 at end of stream.
-  Task<Result<std::size_t>> fill();
+  /// Allocates nothing (the returned awaiter wraps Stream::recv()).
+  FillAwaiter fill() noexcept { return FillAwaiter(*this, stream_->recv()); }
 
   /// The first contiguous run of buffered bytes (possibly fewer than available()).
   std::string_view peek() const noexcept { return owned_size() ? owned_view() : cur_.view(); }
@@ -64,6 +88,11 @@ class BufferedReader {
   const ReaderOptions& options() const noexcept { return opts_; }
 
  private:
+  friend class FillAwaiter;
+  // fill(), before receiving: an answer that needs no receive, or nothing
+  // (then cur_'s rest has moved into owned_ and cur_ is given back).
+  std::optional<Result<std::size_t>> fill_prepare();
+  Result<std::size_t> fill_done(Result<RecvBuffer> r) noexcept;
   std::size_t owned_size() const noexcept { return owned_.size() - off_; }
   std::string_view owned_view() const noexcept { return std::string_view(owned_).substr(off_); }
   std::optional<std::string_view> try_until(std::string_view delim, std::size_t& from);
@@ -79,5 +108,14 @@ class BufferedReader {
   RecvBuffer cur_;      // the one receive buffer held; its unread bytes follow owned_'s
   bool eof_ = false;
 };
+
+bool FillAwaiter::await_ready() {
+  early_ = r_->fill_prepare();
+  return early_ || recv_.await_ready();
+}
+Result<std::size_t> FillAwaiter::await_resume() noexcept {
+  if (early_) return *early_;
+  return r_->fill_done(recv_.await_resume());
+}
 
 }  // namespace coring
