@@ -150,12 +150,10 @@ class EpollDriver final : public Driver {
 
   int32_t sendmsg(Conn& conn, Completion& op, const ::msghdr* m) override {
     EpollConn& c = as_epoll(conn);
-    while (c.writable) {
+    if (c.writable) {
       ++loop_.stats.ops_submitted;
-      const ssize_t r = ::sendmsg(c.fd, m, MSG_NOSIGNAL);
-      if (r >= 0) return static_cast<int32_t>(r);
-      if (errno == EINTR) continue;
-      if (errno != EAGAIN) return -errno;
+      const int32_t r = try_sendmsg(c.fd, m);
+      if (r != -EAGAIN) return r;
       c.writable = false;
     }
     op.complete = &StreamOps::send_complete;
@@ -360,14 +358,14 @@ class EpollDriver final : public Driver {
       } else if (c.parked) {
         StreamOps::wake_parked(c);  // nothing read: the task it starts reads (c stays until the batch ends)
       } else if (c.read_waiter) [[unlikely]] {
-        retry_recvmsg(c);
+        retry_datagram(c.read_waiter, c.read_msg, c.readable, try_recvmsg(c.fd, c.read_msg));
       }
     }
     if (c.closed) return;
     if (events & (EPOLLOUT | EPOLLHUP | EPOLLERR)) {
       c.writable = true;
       if (c.write_msg) [[unlikely]] {
-        retry_sendmsg(c);
+        retry_datagram(c.write_waiter, c.write_msg, c.writable, try_sendmsg(c.fd, c.write_msg));
       } else if (Completion* op = c.write_waiter) {
         c.write_waiter = nullptr;
         if (c.connecting) {
@@ -397,24 +395,16 @@ class EpollDriver final : public Driver {
       if (errno != EINTR) return -errno;
     }
   }
-  void retry_recvmsg(EpollConn& c) {
-    const int32_t r = try_recvmsg(c.fd, c.read_msg);
+  // A datagram operation waiting for readiness was retried with result `r`:
+  // still EAGAIN, it waits for the next edge; otherwise it completes.
+  template <class Msg>
+  static void retry_datagram(Completion*& waiter, Msg*& msg, bool& ready, int32_t r) {
     if (r == -EAGAIN) {
-      c.readable = false;
+      ready = false;
       return;
     }
-    Completion* op = std::exchange(c.read_waiter, nullptr);
-    c.read_msg = nullptr;
-    op->complete(op, r);
-  }
-  void retry_sendmsg(EpollConn& c) {
-    const int32_t r = try_sendmsg(c.fd, c.write_msg);
-    if (r == -EAGAIN) {
-      c.writable = false;
-      return;
-    }
-    Completion* op = std::exchange(c.write_waiter, nullptr);
-    c.write_msg = nullptr;
+    Completion* op = std::exchange(waiter, nullptr);
+    msg = nullptr;
     op->complete(op, r);
   }
 
