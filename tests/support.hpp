@@ -3,12 +3,15 @@
 
 #include <doctest/doctest.h>
 
+#include <poll.h>
 #include <sys/socket.h>
 
+#include <chrono>
 #include <functional>
 #include <span>
 #include <string>
 #include <type_traits>
+#include <vector>
 
 #include "coring/coring.hpp"
 
@@ -72,6 +75,21 @@ inline std::span<const std::byte> bytes_of(const std::string& s) {
   return {reinterpret_cast<const std::byte*>(s.data()), s.size()};
 }
 /// Appends what arrives to `out` and/or counts it in `count` until EOF (true) or an error (false).
+/// Reads `fd` with plain syscalls until nothing arrives for `quiet` (a peer
+/// outside the runtime, to see exactly what went on the wire).
+inline std::string read_raw(int fd, std::chrono::milliseconds quiet) {
+  std::string got;
+  std::vector<char> buf(64 * 1024);
+  for (;;) {
+    pollfd p{fd, POLLIN, 0};
+    if (::poll(&p, 1, static_cast<int>(quiet.count())) <= 0) break;
+    ssize_t n = ::recv(fd, buf.data(), buf.size(), MSG_DONTWAIT);
+    if (n <= 0) break;
+    got.append(buf.data(), static_cast<std::size_t>(n));
+  }
+  return got;
+}
+
 inline Task<bool> recv_to_eof(Stream& s, std::string* out, std::size_t* count = nullptr) {
   for (;;) {
     auto b = co_await s.recv();

@@ -34,25 +34,6 @@ Task<> send_from(Stream& s, const char* p, std::size_t n) {
   (void)co_await s.send_all(std::span(reinterpret_cast<const std::byte*>(p), n));
 }
 
-/// Reads with plain syscalls (each one a return to user space, where task
-/// work may run on the rungs without DEFER_TASKRUN) until nothing arrives for
-/// `quiet`. The receiver's window opens slowly after a zero window: with
-/// 100 ms the sender's retry is often not reached; 600 ms reaches it (checked
-/// by reverting the driver's abandon to "queue a cancel": junk bytes arrived
-/// on both rungs without DEFER_TASKRUN, never with it).
-std::string read_raw(int fd, std::chrono::milliseconds quiet) {
-  std::string got;
-  std::vector<char> buf(64 * 1024);
-  for (;;) {
-    pollfd p{fd, POLLIN, 0};
-    if (::poll(&p, 1, static_cast<int>(quiet.count())) <= 0) break;
-    ssize_t n = ::recv(fd, buf.data(), buf.size(), MSG_DONTWAIT);
-    if (n <= 0) break;
-    got.append(buf.data(), static_cast<std::size_t>(n));
-  }
-  return got;
-}
-
 }  // namespace
 
 TEST_CASE_TEMPLATE("rungs: a large send's task destroyed while the send waits; the peer then reads only the sent bytes, in order",
@@ -75,6 +56,12 @@ TEST_CASE_TEMPLATE("rungs: a large send's task destroyed while the send waits; t
       co_await nap(20ms);
       t = Task<>();  // its frame destroyed while the kernel still has the send
       std::memset(data->data(), 0xEE, kSize);
+      // read_raw reads with plain syscalls (each one a return to user space, where task
+      // work may run on the rungs without DEFER_TASKRUN) until nothing arrives for
+      // `quiet`. The receiver's window opens slowly after a zero window: with
+      // 100 ms the sender's retry is often not reached; 600 ms reaches it (checked
+      // by reverting the driver's abandon to "queue a cancel": junk bytes arrived
+      // on both rungs without DEFER_TASKRUN, never with it).
       const std::string got = read_raw(p.client.native_handle(), 600ms);
       data.reset();
       CHECK(got.size() > 0);

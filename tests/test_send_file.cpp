@@ -19,6 +19,7 @@ using namespace std::chrono_literals;
 namespace {
 using test::bytes_of;
 using test::make_pattern;
+using test::read_raw;
 using test::recv_to_eof;
 using test::small_buffers;
 
@@ -43,20 +44,6 @@ Task<Result<std::size_t>> send_file_then_shutdown(Stream& s, const File& f, uint
 
 Task<Result<std::size_t>> send_file_once(Stream& s, const File& f, uint64_t off, uint64_t len) {
   co_return co_await s.send_file(f, off, len);
-}
-
-/// Reads with plain syscalls until nothing arrives for `quiet`.
-std::string read_raw(int fd, std::chrono::milliseconds quiet) {
-  std::string got;
-  std::vector<char> buf(64 * 1024);
-  for (;;) {
-    pollfd p{fd, POLLIN, 0};
-    if (::poll(&p, 1, static_cast<int>(quiet.count())) <= 0) break;
-    ssize_t n = ::recv(fd, buf.data(), buf.size(), MSG_DONTWAIT);
-    if (n <= 0) break;
-    got.append(buf.data(), static_cast<std::size_t>(n));
-  }
-  return got;
 }
 
 /// Reads to EOF slowly (a nap per buffer), so the sender waits on a full socket.

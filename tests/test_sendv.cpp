@@ -15,6 +15,7 @@ using namespace std::chrono_literals;
 namespace {
 using test::bytes_of;
 using test::make_pattern;
+using test::read_raw;
 using test::recv_to_eof;
 using test::small_buffers;
 
@@ -73,20 +74,6 @@ Task<Result<std::size_t>> bounded(Stream& s) { co_return co_await with_timeout(s
 Task<> sendv_from(Stream& s, const char* a, const char* b, std::size_t n) {
   const Part parts[] = {Part(reinterpret_cast<const std::byte*>(a), n), Part(reinterpret_cast<const std::byte*>(b), n)};
   (void)co_await s.send_all(parts);
-}
-
-/// Reads with plain syscalls until nothing arrives for `quiet`.
-std::string read_raw(int fd, std::chrono::milliseconds quiet) {
-  std::string got;
-  std::vector<char> buf(64 * 1024);
-  for (;;) {
-    pollfd p{fd, POLLIN, 0};
-    if (::poll(&p, 1, static_cast<int>(quiet.count())) <= 0) break;
-    ssize_t n = ::recv(fd, buf.data(), buf.size(), MSG_DONTWAIT);
-    if (n <= 0) break;
-    got.append(buf.data(), static_cast<std::size_t>(n));
-  }
-  return got;
 }
 
 Task<> close_later(Stream& s) {
