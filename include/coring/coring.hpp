@@ -12,6 +12,7 @@
 #include "coring/core/task_group.hpp"
 #include "coring/core/when_all.hpp"
 #include "coring/core/when_any.hpp"
+#include "coring/core/yield.hpp"
 #include "coring/fs/file.hpp"
 #include "coring/log.hpp"
 #include "coring/net/address.hpp"
