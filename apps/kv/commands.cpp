@@ -288,6 +288,24 @@ bool execute_now(Server& srv, Client& c, std::span<std::string> args, std::strin
   return true;
 }
 
+int remote_shard(Server& srv, std::span<const std::string> args) noexcept {
+  if (srv.shards == 1) return -1;
+  const CommandSpec* spec = find_command(args[0]);
+  if (!spec || spec->route != Route::keyed || !arity_ok(*spec, args.size())) return -1;
+  if (spec->write && srv.cfg.maxmemory > 0 && srv.used_bytes() > static_cast<int64_t>(srv.cfg.maxmemory)) return -1;
+  const unsigned s = srv.owner(args[1]);
+  return s == this_shard() ? -1 : static_cast<int>(s);
+}
+
+Task<> execute_batch(Server& srv, unsigned shard, std::span<const Remote> batch, std::string& out) {
+  srv.counters.commands_processed.fetch_add(batch.size(), std::memory_order_relaxed);
+  out += co_await submit_to(shard, [&srv, shard, batch] {
+    std::string r;
+    for (const Remote& q : batch) run_keyed(*srv.stores[shard], srv.cfg, q.id, q.args, r);
+    return r;
+  });
+}
+
 Task<> execute_spread(Server& srv, Client&, std::span<std::string> args, std::string& out) {
   const CommandSpec* spec = find_command(args[0]);  // execute_now has checked name and arity
   const std::span<const std::string> a(args);

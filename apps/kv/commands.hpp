@@ -50,6 +50,19 @@ void run_keyed(Store& st, const Config& cfg, Cmd id, std::span<const std::string
 bool execute_now(Server& srv, Client& c, std::span<std::string> args, std::string& out);
 Task<> execute_spread(Server& srv, Client& c, std::span<std::string> args, std::string& out);
 
+/// A keyed request bound for another shard, kept for a batch (execute_batch).
+struct Remote {
+  Cmd id;
+  std::vector<std::string> args;
+};
+
+/// When `args` is a keyed request that execute_now would send to another shard (known, arity
+/// right, not refused for memory), that shard; else -1 (and nothing is done: use execute_now).
+/// Pipelined requests for one shard then travel as one batch: one cross-shard round trip.
+int remote_shard(Server& srv, std::span<const std::string> args) noexcept;
+/// Runs `batch` (requests remote_shard sent to `shard`) there in order; replies go to `out`.
+Task<> execute_batch(Server& srv, unsigned shard, std::span<const Remote> batch, std::string& out);
+
 /// Commands that need no store: PING, ECHO, QUIT, SELECT, COMMAND, CLIENT, CONFIG.
 void run_local(Server& srv, Client& c, Cmd id, std::span<const std::string> args, std::string& out);
 /// INFO [section...]: gathers the keyspace from every shard.

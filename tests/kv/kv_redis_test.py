@@ -177,6 +177,31 @@ def test_pipeline():
             assert v == str(i - 2).encode()
 
 
+def test_pipeline_order_across_shards():
+    """Keyed requests for another shard travel in batches; errors, local and multi-key requests
+    between them must still be answered in the order they were sent."""
+    p = r.pipeline(transaction=False)
+    for i in range(400):
+        p.set(f"po:{i}", f"v{i}")
+        p.get(f"po:{i}")
+        p.execute_command("GET")  # wrong number of arguments: answered where it stands
+        p.incr(f"po:{i}")  # not an integer: the error comes from the key's shard
+        p.execute_command("NOSUCHCOMMAND", i)
+        p.mget(f"po:{i}", f"po:{i - 1}")
+        p.append(f"po:{i}", "!")
+        p.ping()
+    out = p.execute(raise_on_error=False)
+    assert len(out) == 400 * 8
+    for i in range(400):
+        o = out[i * 8:(i + 1) * 8]
+        assert o[0] is True and o[1] == f"v{i}".encode(), (i, o)
+        assert isinstance(o[2], redis.exceptions.ResponseError) and "wrong number of arguments" in str(o[2]), (i, o)
+        assert isinstance(o[3], redis.exceptions.ResponseError) and "not an integer" in str(o[3]), (i, o)
+        assert isinstance(o[4], redis.exceptions.ResponseError) and "unknown command" in str(o[4]), (i, o)
+        assert o[5] == [f"v{i}".encode(), (f"v{i - 1}!".encode() if i else None)], (i, o)
+        assert o[6] == len(f"v{i}!") and o[7] is True, (i, o)
+
+
 def test_errors():
     expect_error("unknown command 'NOSUCH', with args beginning with: 'a' 'b' ", r.execute_command, "NOSUCH", "a", "b")
     expect_error("unknown command 'nosuch', with args beginning with: ", r.execute_command, "nosuch")
