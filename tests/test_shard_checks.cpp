@@ -1,4 +1,4 @@
-// Debug-build shard checks: a Stream, Listener, RecvBuffer or CancelSource used off its shard is reported.
+// Debug-build shard checks: a Stream, Listener, RecvBuffer, CancelSource or Event used off its shard is reported.
 #include <mutex>
 #include <string>
 #include <thread>
@@ -55,29 +55,38 @@ TEST_CASE_TEMPLATE("shard checks: shard-local objects used off their shard are r
     REQUIRE(b);
     CancelSource here;
     here.cancel();
+    Event ev_here;
+    ev_here.set();
+    CHECK(co_await ev_here.wait());
     CHECK(take_seen().empty());  // used on their own shard: nothing to report
 
     // A thread outside the runtime, while this shard waits for it (no race: the loop is blocked).
     CancelSource src;
+    Event ev;
     std::thread([&] {
       b->reset();                          // a RecvBuffer released there would race on the pool
       (void)p.server.recv().await_ready();  // a Stream used there
       src.cancel();
+      ev.set();
     }).join();
     auto seen = take_seen();
-    CHECK(seen.size() == 3);
+    CHECK(seen.size() == 4);
+    CHECK(any_has(seen, "an Event used on a thread outside the runtime", "owned by shard 0"));
     CHECK(any_has(seen, "a RecvBuffer (released) used on a thread outside the runtime", "owned by shard 0"));
     CHECK(any_has(seen, "a Stream (recv)", "owned by shard 0"));
     CHECK(any_has(seen, "a CancelSource", "owned by shard 0"));
 
     // Another shard (its calls here touch nothing but the check).
     CancelSource src2;
-    co_await submit_to(1, [&l, &src2] {
+    Event ev2;
+    co_await submit_to(1, [&l, &src2, &ev2] {
       (void)l.accept().await_ready();
       src2.cancel();
+      ev2.set();
     });
     seen = take_seen();
-    CHECK(seen.size() == 2);
+    CHECK(seen.size() == 3);
+    CHECK(any_has(seen, "an Event used on shard 1", "owned by shard 0"));
     CHECK(any_has(seen, "a Listener (accept) used on shard 1", "owned by shard 0"));
     CHECK(any_has(seen, "a CancelSource used on shard 1", "owned by shard 0"));
   }, o);

@@ -16,6 +16,7 @@ Event::~Event() {
 }
 
 void Event::link(EventWait* w) noexcept {
+  check_owner();
   w->prev_ = tail_;
   w->next_ = nullptr;
   if (tail_) tail_->next_ = w;
@@ -32,6 +33,7 @@ void Event::unlink(EventWait* w) noexcept {
 }
 
 void Event::set() noexcept {
+  check_owner();
   if (manual_) set_ = true;
   else if (!head_) {
     set_ = true;  // kept for the next wait()

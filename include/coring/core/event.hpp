@@ -5,6 +5,7 @@
 #include <cstdint>
 
 #include "coring/core/cancel.hpp"
+#include "coring/detail/shard_check.hpp"
 #include "coring/result.hpp"
 
 namespace coring {
@@ -80,7 +81,11 @@ class Event {
  public:
   enum class Mode : uint8_t { auto_reset, manual_reset };
 
-  explicit Event(Mode mode = Mode::auto_reset) noexcept : manual_(mode == Mode::manual_reset) {}
+  explicit Event(Mode mode = Mode::auto_reset) noexcept : manual_(mode == Mode::manual_reset) {
+#ifndef NDEBUG
+    owner_ = detail::current_loop();
+#endif
+  }
   Event(const Event&) = delete;
   Event& operator=(const Event&) = delete;
   ~Event();
@@ -99,11 +104,20 @@ class Event {
   friend class EventWait;
   void link(EventWait* w) noexcept;
   void unlink(EventWait* w) noexcept;
+  /// Debug builds: set() or a wait on another thread than the event's shard is reported.
+  void check_owner() noexcept {
+#ifndef NDEBUG
+    const detail::Loop* here = detail::current_loop();
+    if (!owner_) owner_ = here;  // made outside a runtime: the first shard to use it owns it
+    else if (here != owner_) detail::shard_violation("an Event", owner_);
+#endif
+  }
 
   EventWait* head_ = nullptr;
   EventWait* tail_ = nullptr;
   bool set_ = false;
   bool manual_;
+  const detail::Loop* owner_;  // set and read only without NDEBUG (so the layout is the same in every build)
 };
 
 // Set: take it (auto-reset clears it) and do not suspend.

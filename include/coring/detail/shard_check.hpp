@@ -1,4 +1,4 @@
-// Debug-build checks that shard-local objects (Stream, Listener, RecvBuffer, CancelSource) stay on their shard.
+// Debug-build checks that shard-local objects (Stream, Listener, RecvBuffer, CancelSource, Event) stay on their shard.
 #pragma once
 
 namespace coring::detail {
