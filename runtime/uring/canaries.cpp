@@ -50,7 +50,9 @@ struct Bench {
     __atomic_store_n(&e[0].resv, static_cast<uint16_t>(bids.size()), __ATOMIC_RELEASE);
   }
   bool send(const unsigned char* p, std::size_t n) { return ::write(sv[1], p, n) == static_cast<ssize_t>(n); }
-  /// One single-shot recv with a provided buffer; false when its CQE never came.
+  /// One single-shot recv with a provided buffer; false when it did not
+  /// complete within about a second (then it is cancelled: a kernel that
+  /// lost the bytes must not hang the start-up).
   bool recv(bool bundle, int32_t& res, uint32_t& flags) {
     io_uring_sqe* sqe = io_uring_get_sqe(&ring);
     if (!sqe) return false;
@@ -59,20 +61,32 @@ struct Bench {
     set_buf_group(sqe, bgid);
     if (bundle) sqe->ioprio |= IORING_RECVSEND_BUNDLE;
     io_uring_sqe_set_data64(sqe, kCanaryTag);
-    bool seen = false;
-    for (int round = 0; round < 4 && !seen; ++round) {
-      if (io_uring_submit_and_wait(&ring, 1) < 0) break;
-      io_uring_cqe* cqe;
+    // (Every CQE of the canary is consumed here: the driver's reap would
+    // read a stray one's user_data as its own.)
+    bool seen = false, cancelled = false, cancel_seen = false;
+    for (int round = 0; round < 20 && (!seen || cancelled != cancel_seen); ++round) {
+      if (round == 5) {  // a second gone: give up on it
+        io_uring_sqe* c = io_uring_get_sqe(&ring);
+        if (!c) break;
+        io_uring_prep_cancel64(c, kCanaryTag, 0);
+        io_uring_sqe_set_data64(c, kCanaryTag + 1);
+        cancelled = true;
+      }
+      __kernel_timespec ts{0, 200'000'000};
+      io_uring_cqe* cqe = nullptr;
+      (void)io_uring_submit_and_wait_timeout(&ring, &cqe, 1, &ts, nullptr);
       while (io_uring_peek_cqe(&ring, &cqe) == 0) {
         if (cqe->user_data == kCanaryTag) {
           res = cqe->res;
           flags = cqe->flags;
           seen = true;
+        } else if (cqe->user_data == kCanaryTag + 1) {
+          cancel_seen = true;
         }
         io_uring_cqe_seen(&ring, cqe);
       }
     }
-    return seen;
+    return seen && !cancelled;
   }
 };
 
@@ -175,6 +189,8 @@ Canary canary_bundle(io_uring& ring, uint16_t bgid, unsigned kernel_features, bo
         std::memcpy(tmp, b.buf(order[pos]), kSize);
         std::memcpy(b.buf(order[pos]), b.buf(order[pos + 1]), kSize);
         std::memcpy(b.buf(order[pos + 1]), tmp, kSize);
+      } else if (broken) {  // one buffer: as if another buffer's bytes had landed in it
+        b.buf(order[pos])[0] ^= 0xFF;
       }
       for (std::size_t k = 0; k < nbufs; ++k) {
         const std::size_t len = std::min<std::size_t>(kSize, static_cast<std::size_t>(res) - k * kSize);
