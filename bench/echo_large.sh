@@ -12,7 +12,9 @@
 #
 # Servers (SERVERS, space-separated): `uring` and `epoll` are coring-echo with
 # that backend; `NAME:BYTES` (e.g. `uring:16384`) sets coring-echo's
-# --buffer-size; `raw-epoll` is bench/peers/raw_epoll_echo.cpp (one 64 KiB
+# --buffer-size; `uring-no-FEATURE` is coring-echo on io_uring with
+# CORING_URING_OFF=FEATURE (one optional feature off, as describe() names
+# it: the effect of each feature); `raw-epoll` is bench/peers/raw_epoll_echo.cpp (one 64 KiB
 # recv and one send per message, level-triggered, no pool, no coroutines).
 #
 # The machine is shared and noisy: compare by the ratios of one run.
@@ -42,16 +44,22 @@ raise_nofile
 
 # start_one SERVER PORT LOG: sets SERVER_PID.
 start_one() {
-  local server=$1 port=$2 logf=$3 backend=${1%%:*} extra=()
+  local server=$1 port=$2 logf=$3 backend=${1%%:*} extra=() off=
   [[ $server == *:* ]] && extra=(--buffer-size "${server#*:}")
+  if [[ $backend == uring-no-* ]]; then
+    off=${backend#uring-no-}
+    backend=uring
+  fi
   if [[ $backend == raw-epoll ]]; then
     taskset -c "$SERVER_CPU" "$RAW_EPOLL_BIN" --port "$port" >"$logf" 2>&1 &
   else
-    taskset -c "$SERVER_CPU" "$ECHO_BIN" --port "$port" --backend "$backend" --shards 1 "${extra[@]}" >"$logf" 2>&1 &
+    CORING_URING_OFF=$off taskset -c "$SERVER_CPU" "$ECHO_BIN" --port "$port" --backend "$backend" --shards 1 \
+      "${extra[@]}" >"$logf" 2>&1 &
   fi
   SERVER_PID=$!
   wait_for_line "$logf" "listening on" 60 || { cat "$logf" >&2; die "$server did not start"; }
   grep -qE "backend $backend|$backend backend" "$logf" || { cat "$logf" >&2; die "$server is not running $backend"; }
+  [[ -z $off ]] || grep -q "off by option: $off" "$logf" || { cat "$logf" >&2; die "$server: $off is not off"; }
 }
 
 declare -A CPM RATE

@@ -9,6 +9,7 @@
 #include "coring/coring.hpp"
 #include "common/app_setup.hpp"
 #include "common/listen_everywhere.hpp"
+#include "holder.hpp"
 #include "threaded_echo.hpp"
 
 using namespace coring;
@@ -45,12 +46,12 @@ void print_stats(const std::vector<RuntimeStats>& shards) {
   for (const RuntimeStats& s : shards)
     std::fprintf(stderr,
                  "coring-echo: shard %u: %lu connections accepted, %lu loop turns, %lu submit syscalls, "
-                 "%lu operations, %lu completions, %lu buffer-exhaustion events\n",
+                 "%lu operations, %lu completions, %lu buffer-exhaustion events, %lu receives paused at a share\n",
                  s.shard, s.connections_accepted, s.loop_turns, s.submit_syscalls, s.ops_submitted, s.completions,
-                 s.buffer_exhausted);
+                 s.buffer_exhausted, s.recv_paused);
 }
 
-Task<int> run(Runtime& rt, std::string text) {
+Task<int> run(Runtime& rt, std::string text, std::string hold_addr, long hold_ms) {
   auto addr = SocketAddress::parse(text);
   if (!addr) {
     std::fprintf(stderr, "coring-echo: bad address %s\n", text.c_str());
@@ -58,6 +59,13 @@ Task<int> run(Runtime& rt, std::string text) {
   }
   auto bound = co_await apps::listen_on_every_shard("coring-echo", *addr, listen_here);
   if (!bound) co_return 1;
+  if (!hold_addr.empty()) {  // on shard 0 only: beside its echo connections
+    auto h = SocketAddress::parse(hold_addr);
+    if (!h || !apps::start_holder(*h, std::chrono::milliseconds(hold_ms))) {
+      std::fprintf(stderr, "coring-echo: cannot hold on %s\n", hold_addr.c_str());
+      co_return 1;
+    }
+  }
   std::fprintf(stderr, "coring-echo: listening on %s with %u shard%s\n", bound->to_string().c_str(), rt.shards(),
                rt.shards() == 1 ? "" : "s");
   auto sig = co_await wait_for_signal(SIGINT, SIGTERM, SIGUSR1);
@@ -90,6 +98,12 @@ int main(int argc, char** argv) {
   app.add_option("--drain-timeout", drain_ms, "ms that connections get to finish after SIGINT/SIGTERM")->capture_default_str();
   app.add_option("--buffers", opts.buffer_count, "receive buffers in each shard's pool (power of two)");
   app.add_option("--buffer-size", opts.buffer_size, "bytes per receive buffer");
+  uint16_t hold_port = 0;
+  long hold_ms = 100;
+  app.add_option("--hold-port", hold_port,
+                 "also listen here (shard 0): connections keep every buffer until paused at their share, "
+                 "hold them --hold-ms, then release them (bench/starvation.sh)");
+  app.add_option("--hold-ms", hold_ms, "how long a --hold-port connection keeps its buffers")->capture_default_str();
   apps::add_log_level_option(app);
   CLI11_PARSE(app, argc, argv);
 
@@ -102,5 +116,6 @@ int main(int argc, char** argv) {
   opts.backend = *parse_backend(backend);
   opts.drain_timeout = std::chrono::milliseconds(drain_ms);
   Runtime rt(opts);
-  return rt.block_on(run(rt, addr));
+  const std::string hold = hold_port ? host + ":" + std::to_string(hold_port) : std::string();
+  return rt.block_on(run(rt, addr, hold, hold_ms));
 }

@@ -48,6 +48,30 @@ void render_runtime_stats(std::string& out, const std::vector<RuntimeStats>& sha
   }
 }
 
+// A label value: backslash, double quote and newline escaped (text format 0.0.4).
+static std::string label_value(std::string_view s) {
+  std::string r;
+  for (char c : s) {
+    if (c == '\\' || c == '"' || c == '\n') r += '\\';
+    r += c == '\n' ? 'n' : c;
+  }
+  return r;
+}
+
+void render_backend_features(std::string& out, std::string_view backend, const std::vector<BackendFeature>& features) {
+  auto it = std::back_inserter(out);
+  fmt::format_to(it,
+                 "# HELP coring_runtime_backend_info The backend running (1).\n# TYPE coring_runtime_backend_info gauge\n"
+                 "coring_runtime_backend_info{{backend=\"{}\"}} 1\n",
+                 backend);
+  if (features.empty()) return;
+  fmt::format_to(it, "# HELP coring_runtime_feature Optional backend features: 1 in use; 0 off, the reason label says why.\n"
+                     "# TYPE coring_runtime_feature gauge\n");
+  for (const BackendFeature& f : features)
+    fmt::format_to(it, "coring_runtime_feature{{feature=\"{}\",reason=\"{}\"}} {}\n", f.name, label_value(f.why_off),
+                   f.on ? 1 : 0);
+}
+
 Task<std::string> ShardMetrics::render() const {
   // Copies of each shard's counters, each taken on its own shard. (Named: see the GCC 12 note in docs/http.md.)
   auto snapshot = [this](unsigned shard) {
@@ -59,6 +83,7 @@ Task<std::string> ShardMetrics::render() const {
   std::string out;
   http::render_prometheus_by_shard(out, http_stats);
   render_runtime_stats(out, runtime_stats);
+  render_backend_features(out, runtime().backend_name(), runtime().features());
   co_return out;
 }
 

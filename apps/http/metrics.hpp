@@ -2,6 +2,7 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "coring/coring.hpp"
@@ -26,5 +27,9 @@ class ShardMetrics {
 
 /// Appends the per-shard runtime statistics (all_shard_stats()) in the Prometheus text format.
 void render_runtime_stats(std::string& out, const std::vector<RuntimeStats>& shards);
+
+/// Appends the backend's optional features (Runtime::features()): 1 in use,
+/// 0 off, with the reason in the `reason` label.
+void render_backend_features(std::string& out, std::string_view backend, const std::vector<BackendFeature>& features);
 
 }  // namespace coring::apps

@@ -8,6 +8,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "coring/core/shard.hpp"
 #include "coring/core/task.hpp"
@@ -24,6 +25,13 @@ enum class Backend {
 /// "uring", "epoll" or "auto".
 Result<Backend> parse_backend(std::string_view name);
 std::string_view to_string(Backend b);
+
+/// An optional feature of the running backend: in use, or why it is off.
+struct BackendFeature {
+  std::string name;     ///< as describe() and RuntimeOptions::uring_off name it
+  bool on = false;
+  std::string why_off;  ///< empty when on: "off by option", "the kernel lacks it ...", "canary failed: ..."
+};
 
 /// Everything configurable about a runtime; the defaults are safe.
 struct RuntimeOptions {
@@ -58,7 +66,7 @@ struct RuntimeOptions {
   /// io_uring features to leave off even where the kernel has them, by the
   /// names describe() uses, comma-separated: "defer_taskrun", "single_issuer",
   /// "coop_taskrun", "submit_all", "registered_ring_fd", "cqe_skip",
-  /// "recv_byte_limit", "msg_ring", or "all". For tests of the older kernels'
+  /// "recv_byte_limit", "msg_ring", "recv_bundle", "incremental_buffers", or "all". For tests of the older kernels'
   /// paths and for comparisons; describe() names what was turned off. The
   /// environment variable CORING_URING_OFF adds to it.
   std::string uring_off;
@@ -120,8 +128,12 @@ class Runtime {
   std::string_view backend_name() const noexcept;
   /// Why the runtime fell back to epoll; empty if it did not.
   const std::string& fallback_reason() const noexcept;
-  /// Ring features in use, e.g. "defer_taskrun single_issuer buf_ring ...".
+  /// Ring features in use, e.g. "defer_taskrun single_issuer buf_ring ...",
+  /// then "(off by option: ...)" and "(off: name: why; ...)" for the rest.
   std::string describe() const;
+  /// The backend's optional features, each in use or with why it is off (off
+  /// by option, the kernel lacks it, its start-up canary failed). Empty on epoll.
+  std::vector<BackendFeature> features() const;
   /// The calling shard's statistics (shard 0's when called from outside the
   /// runtime, e.g. after block_on). For every shard use all_shard_stats().
   RuntimeStats stats() const noexcept;

@@ -6,6 +6,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include <sys/socket.h>
 
@@ -33,6 +34,8 @@ class Driver {
   virtual ~Driver() = default;
   virtual Backend backend() const noexcept = 0;
   virtual std::string describe() const = 0;
+  /// Optional features, in use or why not (Runtime::features); none on epoll.
+  virtual std::vector<BackendFeature> features() const { return {}; }
   /// Flags for socket(2) and accept4(2) on this backend: SOCK_CLOEXEC, plus
   /// SOCK_NONBLOCK for a reactor (a proactor wants blocking sockets: on a
   /// non-blocking one the kernel answers -EAGAIN instead of waiting itself).

@@ -50,6 +50,7 @@ Backend Runtime::backend() const noexcept { return group_->loop(0).driver().back
 std::string_view Runtime::backend_name() const noexcept { return to_string(backend()); }
 const std::string& Runtime::fallback_reason() const noexcept { return group_->loop(0).fallback_reason; }
 std::string Runtime::describe() const { return group_->loop(0).driver().describe(); }
+std::vector<BackendFeature> Runtime::features() const { return group_->loop(0).driver().features(); }
 
 RuntimeStats Runtime::stats() const noexcept {
   detail::Loop* here = detail::Loop::current();

@@ -18,6 +18,22 @@
 #ifndef IORING_FEAT_CQE_SKIP
 #define IORING_FEAT_CQE_SKIP (1U << 11)
 #endif
+// Receive bundles (Linux 6.10): one recv fills several provided buffers, in ring order.
+#ifndef IORING_FEAT_RECVSEND_BUNDLE
+#define IORING_FEAT_RECVSEND_BUNDLE (1U << 14)
+#endif
+#ifndef IORING_RECVSEND_BUNDLE
+#define IORING_RECVSEND_BUNDLE (1U << 4)  // sqe->ioprio
+#endif
+// Incremental buffer consumption (Linux 6.12): a ring registered with this
+// flag (io_uring_buf_reg's `pad`, the kernel's `flags`) hands out parts of
+// its buffers; a completion that leaves room in its buffer has BUF_MORE.
+#ifndef IOU_PBUF_RING_INC
+#define IOU_PBUF_RING_INC 2
+#endif
+#ifndef IORING_CQE_F_BUF_MORE
+#define IORING_CQE_F_BUF_MORE (1U << 4)
+#endif
 
 namespace coring::detail::uring {
 

@@ -34,6 +34,8 @@ TurnedOff features_turned_off(const std::string& names) {
     if (every || name == "cqe_skip") off.cqe_skip = true, note("cqe_skip");
     if (every || name == "recv_byte_limit") off.recv_limit = true, note("recv_byte_limit");
     if (every || name == "msg_ring") off.msg_ring = true, note("msg_ring");
+    if (every || name == "recv_bundle") off.bundle = true, note("recv_bundle");
+    if (every || name == "incremental_buffers") off.incremental = true, note("incremental_buffers");
     i = j + 1;
   }
   return off;
@@ -74,12 +76,14 @@ int setup_ring(io_uring& ring, unsigned sq_entries, unsigned cq_entries, const T
     return r;
   }
   out.off = off.names;
+  out.turned_off = off;
   if (off.cqe_skip) out.features &= ~IORING_FEAT_CQE_SKIP;
   out.registered_fd = !off.ring_fd && io_uring_register_ring_fd(&ring) == 1;
   return 0;
 }
 
-io_uring_buf_ring* register_buf_ring(io_uring& ring, unsigned entries, uint16_t bgid, std::string& why) {
+io_uring_buf_ring* register_buf_ring(io_uring& ring, unsigned entries, uint16_t bgid, std::string& why,
+                                     unsigned flags, int* err) {
   const std::size_t bytes = std::size_t(entries) * sizeof(io_uring_buf);
   void* mem = ::mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
   if (mem == MAP_FAILED) {
@@ -91,9 +95,11 @@ io_uring_buf_ring* register_buf_ring(io_uring& ring, unsigned entries, uint16_t 
   reg.ring_addr = reinterpret_cast<uint64_t>(br);
   reg.ring_entries = entries;
   reg.bgid = bgid;
+  reg.pad = static_cast<uint16_t>(flags);  // the kernel's io_uring_buf_reg::flags
   int r = io_uring_register_buf_ring(&ring, &reg, 0);
   if (r < 0) {
     ::munmap(mem, bytes);
+    if (err) *err = r;
     why = std::string("provided buffer rings unavailable (need Linux 5.19): ") + std::strerror(-r);
     return nullptr;
   }
@@ -197,25 +203,52 @@ bool probe_multishot_limit(io_uring& ring, uint16_t bgid, void (*recycle)(void*,
   return limited;
 }
 
-std::string describe_flags(const RingSetup& s) {
-  std::string r;
-  auto add = [&](bool on, const char* name) {
-    if (!on) return;
-    if (!r.empty()) r += ' ';
-    r += name;
+std::vector<BackendFeature> feature_list(const RingSetup& s) {
+  const TurnedOff& o = s.turned_off;
+  std::vector<BackendFeature> v;
+  auto add = [&](const char* name, bool on, bool by_option, std::string why) {
+    v.push_back({name, on, on ? std::string() : by_option ? std::string("off by option") : std::move(why)});
   };
-  add(s.flags & IORING_SETUP_SINGLE_ISSUER, "single_issuer");
-  add(s.flags & IORING_SETUP_DEFER_TASKRUN, "defer_taskrun");
-  add(s.flags & IORING_SETUP_COOP_TASKRUN, "coop_taskrun");
-  add(s.flags & IORING_SETUP_SUBMIT_ALL, "submit_all");
-  add(s.features & IORING_FEAT_EXT_ARG, "ext_arg");
-  add(s.features & IORING_FEAT_CQE_SKIP, "cqe_skip");
-  add(s.registered_fd, "registered_ring_fd");
-  add(s.recv_limit, "recv_byte_limit");
-  add(s.msg_ring, "msg_ring");
-  add(true, "buf_ring multishot_accept multishot_recv");
-  if (!s.off.empty()) r += " (off by option: " + s.off + ")";
-  return r;
+  auto refused = [](const char* linux) { return std::string("the kernel refused it (needs Linux ") + linux + ")"; };
+  add("single_issuer", s.flags & IORING_SETUP_SINGLE_ISSUER, o.setup & IORING_SETUP_SINGLE_ISSUER, refused("6.0"));
+  add("defer_taskrun", s.flags & IORING_SETUP_DEFER_TASKRUN, o.setup & IORING_SETUP_DEFER_TASKRUN, refused("6.1"));
+  add("coop_taskrun", s.flags & IORING_SETUP_COOP_TASKRUN, o.setup & IORING_SETUP_COOP_TASKRUN,
+      (s.flags & IORING_SETUP_DEFER_TASKRUN) ? std::string("not needed: defer_taskrun is on") : refused("5.19"));
+  add("submit_all", s.flags & IORING_SETUP_SUBMIT_ALL, o.setup & IORING_SETUP_SUBMIT_ALL, refused("5.18"));
+  add("ext_arg", s.features & IORING_FEAT_EXT_ARG, false, "the kernel lacks it (needs Linux 5.11)");
+  add("cqe_skip", s.features & IORING_FEAT_CQE_SKIP, o.cqe_skip, "the kernel lacks it (needs Linux 5.17)");
+  add("registered_ring_fd", s.registered_fd, o.ring_fd, refused("5.18"));
+  add("recv_byte_limit", s.recv_limit, o.recv_limit,
+      "the kernel lacks it: a multishot recv ignored or refused its byte limit (needs Linux 6.16)");
+  add("msg_ring", s.msg_ring, o.msg_ring, "the kernel lacks IORING_OP_MSG_RING (needs Linux 5.18)");
+  for (const char* required : {"buf_ring", "multishot_accept", "multishot_recv"}) add(required, true, false, {});
+  // Used only where their canary passed; the receive path takes whole
+  // buffers one at a time today, so a passed canary leaves them unused.
+  auto canary = [&](const char* name, const Canary& c, bool by_option) {
+    std::string why = c.verdict == Canary::passed         ? "canary passed; the receive path does not use it yet"
+                      : c.verdict == Canary::kernel_lacks ? "the kernel lacks it: " + c.detail
+                                                          : "canary failed: " + c.detail;
+    add(name, false, by_option, std::move(why));
+  };
+  canary("recv_bundle", s.bundle, o.bundle);
+  canary("incremental_buffers", s.incremental, o.incremental);
+  return v;
+}
+
+std::string describe_features(const std::vector<BackendFeature>& list, const std::string& off_by_option) {
+  std::string on, off;
+  for (const BackendFeature& f : list) {
+    if (f.on) {
+      if (!on.empty()) on += ' ';
+      on += f.name;
+    } else if (f.why_off != "off by option") {
+      if (!off.empty()) off += "; ";
+      off += f.name + ": " + f.why_off;
+    }
+  }
+  if (!off_by_option.empty()) on += " (off by option: " + off_by_option + ")";
+  if (!off.empty()) on += " (off: " + off + ")";
+  return on;
 }
 
 }  // namespace coring::detail::uring

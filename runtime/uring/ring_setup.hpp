@@ -3,9 +3,23 @@
 
 #include <string>
 
+#include <vector>
+
+#include "coring/runtime.hpp"
+#include "runtime/uring/canaries.hpp"
 #include "runtime/uring/compat.hpp"
 
 namespace coring::detail::uring {
+
+/// Optional features turned off by RuntimeOptions::uring_off and the
+/// environment variable CORING_URING_OFF (comma-separated names as
+/// describe() prints them, or "all").
+struct TurnedOff {
+  unsigned setup = 0;  ///< IORING_SETUP_* flags never to use
+  bool ring_fd = false, cqe_skip = false, recv_limit = false, msg_ring = false;
+  bool bundle = false, incremental = false;
+  std::string names;  ///< what was asked for and understood, for describe()
+};
 
 struct RingSetup {
   unsigned flags = 0;     ///< IORING_SETUP_* actually in use
@@ -14,15 +28,9 @@ struct RingSetup {
   bool recv_limit = false;  ///< multishot recv byte limit (strict per-connection share)
   bool msg_ring = false;    ///< IORING_OP_MSG_RING (cross-shard wake-ups without an eventfd)
   std::string off;          ///< features turned off by option (TurnedOff::names)
-};
-
-/// Optional features turned off by RuntimeOptions::uring_off and the
-/// environment variable CORING_URING_OFF (comma-separated names as
-/// describe() prints them, or "all").
-struct TurnedOff {
-  unsigned setup = 0;  ///< IORING_SETUP_* flags never to use
-  bool ring_fd = false, cqe_skip = false, recv_limit = false, msg_ring = false;
-  std::string names;  ///< what was asked for and understood, for describe()
+  TurnedOff turned_off;     ///< what was turned off, for the reasons in feature_list()
+  Canary bundle;            ///< receive bundles' canary (not run when off by option)
+  Canary incremental;       ///< incremental buffers' canary (not run when off by option)
 };
 TurnedOff features_turned_off(const std::string& names);
 
@@ -33,8 +41,10 @@ int setup_ring(io_uring& ring, unsigned sq_entries, unsigned cq_entries, const T
                std::string& why);
 
 /// Registers a provided-buffer ring of `entries` entries (power of two) for
-/// group `bgid`. Returns the ring memory, or null with `why` set.
-io_uring_buf_ring* register_buf_ring(io_uring& ring, unsigned entries, uint16_t bgid, std::string& why);
+/// group `bgid` (`flags`: IOU_PBUF_RING_*). Returns the ring memory, or null
+/// with `why` set (and `err` the -errno, if given).
+io_uring_buf_ring* register_buf_ring(io_uring& ring, unsigned entries, uint16_t bgid, std::string& why,
+                                     unsigned flags = 0, int* err = nullptr);
 void free_buf_ring(io_uring_buf_ring* br, unsigned entries) noexcept;
 
 /// Checks that multishot recv with provided buffers works (Linux 6.0+) on a
@@ -49,6 +59,10 @@ bool probe_multishot_limit(io_uring& ring, uint16_t bgid, void (*recycle)(void*,
 /// Whether the kernel knows opcode `op` (IORING_REGISTER_PROBE).
 bool opcode_supported(io_uring& ring, int op);
 
-std::string describe_flags(const RingSetup& s);
+/// Every optional feature, in use or why not.
+std::vector<BackendFeature> feature_list(const RingSetup& s);
+/// The features in use, space-separated, then "(off by option: ...)" and
+/// "(off: name: why; ...)" for the others.
+std::string describe_features(const std::vector<BackendFeature>& list, const std::string& off_by_option);
 
 }  // namespace coring::detail::uring

@@ -28,6 +28,7 @@ namespace {
 
 using uring::Slot;
 constexpr uint16_t kBufferGroup = 0;
+constexpr uint16_t kCanaryGroup = 1;  // the canaries' own buffer ring, unregistered after them
 // send_file: file -> pipe -> socket splices (true) or read into a buffer, then send (false).
 // Splices measured 0.55-0.9x the server CPU per byte of read-then-send (docs/bytes.md).
 constexpr bool kSpliceByDefault = true;
@@ -82,6 +83,16 @@ class UringDriver final : public Driver {
     // filled a connection's share of buffers; without it (Linux < 6.16) the
     // share is enforced by cancelling, which can overshoot by one burst.
     byte_limit_ = setup_.recv_limit;
+    // Bundles and incremental buffers, each tried on a socketpair first
+    // (bundles returned buffers out of order on some stable kernels).
+    if (!off.bundle)
+      setup_.bundle = uring::canary_bundle(ring_, kCanaryGroup, setup_.features, uring::canary_forced_to_fail("recv_bundle"));
+    if (!off.incremental)
+      setup_.incremental =
+          uring::canary_incremental(ring_, kCanaryGroup, uring::canary_forced_to_fail("incremental_buffers"));
+    for (const uring::Canary* c : {&setup_.bundle, &setup_.incremental})
+      if (c->verdict == uring::Canary::failed && !c->detail.empty())  // (empty: not run, off by option)
+        log(LogLevel::warn, "io_uring: a feature canary failed: {}", c->detail);
     // File opcodes (Linux 5.6+); without them files go to the offload pool.
     file_ops_ = uring::opcode_supported(ring_, IORING_OP_OPENAT2) && uring::opcode_supported(ring_, IORING_OP_STATX) &&
                 uring::opcode_supported(ring_, IORING_OP_READ) && uring::opcode_supported(ring_, IORING_OP_CLOSE);
@@ -99,8 +110,15 @@ class UringDriver final : public Driver {
   int socket_flags() const noexcept override { return SOCK_CLOEXEC; }
   std::string describe() const override {
     // (How files move: "file_ops" = file opcodes on the ring; send_file's way.)
-    return uring::describe_flags(setup_) + (file_ops_ ? " file_ops" : "") +
-           (splice_ ? " send_file=splice" : " send_file=read");
+    std::string d = uring::describe_features(features(), setup_.off);
+    const std::size_t at = std::min(d.find(" (off"), d.size());
+    return d.insert(at, std::string(file_ops_ ? " file_ops" : "") + (splice_ ? " send_file=splice" : " send_file=read"));
+  }
+  std::vector<BackendFeature> features() const override {
+    std::vector<BackendFeature> v = uring::feature_list(setup_);
+    for (BackendFeature& f : v)
+      if (f.name == "msg_ring" && f.on && !msg_ring_) f = {f.name, false, "failed at run time; shards wake each other through eventfds"};
+    return v;
   }
 
   void wait(int64_t timeout_ns) override {

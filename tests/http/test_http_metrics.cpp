@@ -207,5 +207,23 @@ TEST_CASE_TEMPLATE("metrics: /metrics shows every shard's counters and runtime s
               sum(e, "coring_http_connections_accepted_total", {{"shard", "1"}}) ==
           kConnections + 1);
     check_histogram(e, "coring_http_request_duration_seconds");
+    // The backend and its optional features: each in use (1) or off with its reason.
+    CHECK(sum(e, "coring_runtime_backend_info", {{"backend", B::name}}) == 1);
+    std::map<std::string, Sample> features;
+    for (const Sample& s : e.samples)
+      if (s.name == "coring_runtime_feature") features[s.labels.at("feature")] = s;
+    const std::vector<BackendFeature> want = runtime().features();
+    CHECK(features.size() == want.size());
+    for (const BackendFeature& f : want) {
+      INFO(f.name);
+      REQUIRE(features.count(f.name) == 1);
+      CHECK(features[f.name].value == (f.on ? 1 : 0));
+      CHECK(features[f.name].labels.at("reason") == f.why_off);
+    }
+    if constexpr (B::backend == Backend::uring) {
+      CHECK(features.count("recv_bundle") == 1);
+      CHECK(features.count("incremental_buffers") == 1);
+      CHECK(features["recv_bundle"].labels.at("reason") != "");
+    }
   }, two_shards());
 }
