@@ -34,6 +34,8 @@ TurnedOff features_turned_off(const std::string& names) {
     if (every || name == "cqe_skip") off.cqe_skip = true, note("cqe_skip");
     if (every || name == "recv_byte_limit") off.recv_limit = true, note("recv_byte_limit");
     if (every || name == "msg_ring") off.msg_ring = true, note("msg_ring");
+    if (every || name == "fixed_buffers") off.fixed_buffers = true, note("fixed_buffers");
+    if (every || name == "send_zc") off.send_zc = true, note("send_zc");
     i = j + 1;
   }
   return off;
@@ -151,6 +153,27 @@ bool self_test_multishot_recv(io_uring& ring, uint16_t bgid, std::string& why, v
   return ok;
 }
 
+bool probe_send_fixed(io_uring& ring, const void* buf0) {
+  int sv[2];
+  if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0) return false;
+  io_uring_sqe* sqe = io_uring_get_sqe(&ring);
+  io_uring_prep_send(sqe, sv[0], buf0, 1, MSG_NOSIGNAL);
+  sqe->ioprio |= IORING_RECVSEND_FIXED_BUF;
+  sqe->buf_index = 0;
+  io_uring_sqe_set_data64(sqe, 5);
+  bool ok = false;
+  if (io_uring_submit_and_wait(&ring, 1) >= 0) {
+    io_uring_cqe* cqe;
+    while (io_uring_peek_cqe(&ring, &cqe) == 0) {
+      if (cqe->user_data == 5) ok = cqe->res == 1;
+      io_uring_cqe_seen(&ring, cqe);
+    }
+  }
+  ::close(sv[0]);
+  ::close(sv[1]);
+  return ok;
+}
+
 bool opcode_supported(io_uring& ring, int op) {
   io_uring_probe* p = io_uring_get_probe_ring(&ring);
   if (!p) return false;
@@ -213,6 +236,7 @@ std::string describe_flags(const RingSetup& s) {
   add(s.registered_fd, "registered_ring_fd");
   add(s.recv_limit, "recv_byte_limit");
   add(s.msg_ring, "msg_ring");
+  add(s.send_zc, "send_zc");
   add(true, "buf_ring multishot_accept multishot_recv");
   if (!s.off.empty()) r += " (off by option: " + s.off + ")";
   return r;
