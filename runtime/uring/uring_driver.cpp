@@ -95,6 +95,10 @@ class UringDriver final : public Driver {
     splice_ = want_splice && uring::opcode_supported(ring_, IORING_OP_SPLICE);
     fixed_off_ = off.fixed_buffers;
     zc_threshold_ = o.zero_copy_threshold;
+    // CORING_SEND_ZC=always: keep sending zero-copy where the kernel copies
+    // anyway (loopback), to measure the cost of the way itself.
+    const char* zc_env = std::getenv("CORING_SEND_ZC");
+    zc_always_ = zc_env && std::string_view(zc_env) == "always";
     setup_.send_zc = zc_ = !off.send_zc && zc_threshold_ > 0 && uring::opcode_supported(ring_, IORING_OP_SEND_ZC);
     return true;
   }
@@ -652,7 +656,7 @@ class UringDriver final : public Driver {
       auto* c = static_cast<UringConn*>(s->conn);
       if (copied) {
         ++loop_.stats.zc_copied;
-        c->zc_copied = true;
+        c->zc_copied = !zc_always_;
       }
       StreamOps::unref(c);
     }
@@ -729,6 +733,7 @@ class UringDriver final : public Driver {
   bool send_fixed_buf_ = false;  // IORING_OP_SEND takes IORING_RECVSEND_FIXED_BUF
   bool zc_ = false;          // IORING_OP_SEND_ZC for large fixed-buffer sends
   uint32_t zc_threshold_ = 0;
+  bool zc_always_ = false;   // CORING_SEND_ZC=always: never turn zero-copy off for a connection
   FileOffload files_;
   bool overflowed_ = false;
   bool overflow_warned_ = false;
