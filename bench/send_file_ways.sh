@@ -2,12 +2,14 @@
 # send_file's ways compared on coring-http (one shard, cpu0) serving one static file to wrk (cpu1):
 # server CPU per MiB (every thread, io_uring's io-wq workers included) over interleaved rounds,
 # then callgrind user instructions per request. Usage: bench/send_file_ways.sh [BIN]
+# Ways: BACKEND:MODE with MODE splice, sendfile, read (io_uring: READ_FIXED into a registered
+# buffer, then a send from it) or read_plain (io_uring: READ into plain memory, then a send).
 set -euo pipefail
 bin=${1:-build/rel/apps/http/coring-http}
 rounds=${ROUNDS:-3}
 dur=${DUR:-4}
 sizes=${SIZES:-"100k 1m 20m"}
-ways=${WAYS:-"uring:read uring:splice epoll:read epoll:sendfile"}
+ways=${WAYS:-"uring:read_plain uring:read uring:splice epoll:read epoll:sendfile"}
 root=$(mktemp -d)
 out=${OUT:-$(mktemp -d)}
 pid=""
@@ -17,10 +19,12 @@ for s in $sizes; do head -c "$(bytes_of "$s")" /dev/urandom >"$root/$s.bin"; don
 tick_ms=$((1000 / $(getconf CLK_TCK)))
 
 start() {  # start BACKEND MODE [WRAPPER...]: sets pid, port
-  local backend=$1 mode=$2
+  local backend=$1 mode=$2 off=""
   shift 2
+  # read: into a registered (fixed) buffer on io_uring; read_plain: into plain memory.
+  if [[ $mode == read_plain ]]; then mode=read off=fixed_buffers; fi
   : >"$out/server.log"
-  CORING_SEND_FILE=$mode taskset -c 0 "$@" "$bin" --host 127.0.0.1 --port 0 --shards 1 --backend "$backend" \
+  CORING_URING_OFF=$off CORING_SEND_FILE=$mode taskset -c 0 "$@" "$bin" --host 127.0.0.1 --port 0 --shards 1 --backend "$backend" \
     --root "$root" >"$out/server.log" 2>&1 &
   pid=$!
   for _ in $(seq 400); do

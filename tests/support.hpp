@@ -6,7 +6,11 @@
 #include <poll.h>
 #include <sys/socket.h>
 
+#include <unistd.h>
+
 #include <chrono>
+#include <filesystem>
+#include <fstream>
 #include <functional>
 #include <span>
 #include <string>
@@ -130,6 +134,19 @@ inline Task<Pair> connected_pair(Listener& l) {
   REQUIRE(s);
   co_return Pair{std::move(*c), std::move(*s)};
 }
+
+/// A temporary file of `n` pattern bytes (stream `seed`), removed with its directory.
+struct TempFile {
+  std::filesystem::path dir, path;
+  std::string data;
+  explicit TempFile(std::size_t n, uint64_t seed = 11) : data(make_pattern(seed, n)) {
+    char tmpl[] = "/tmp/coring-test-XXXXXX";
+    dir = ::mkdtemp(tmpl);
+    path = dir / "f.bin";
+    std::ofstream(path, std::ios::binary) << data;
+  }
+  ~TempFile() { std::filesystem::remove_all(dir); }
+};
 
 /// sleep_for with its result dropped.
 inline Task<> nap(Duration d) { (void)co_await sleep_for(d); }

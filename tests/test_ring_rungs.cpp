@@ -26,7 +26,12 @@ void check_rung(Runtime& rt) {
     CHECK(d.find("off by option: defer_taskrun") != std::string::npos);
   }
   if constexpr (std::is_same_v<B, Uring>) {
-    if (!std::getenv("CORING_URING_OFF")) CHECK(in_use.find("defer_taskrun") != std::string::npos);
+    if (!std::getenv("CORING_URING_OFF")) {
+      CHECK(in_use.find("defer_taskrun") != std::string::npos);
+      // The fixed-buffer rungs: registered buffers and zero-copy sends are on where the kernel has them.
+      CHECK(in_use.find("send_zc") != std::string::npos);
+      CHECK(d.find("fixed_buffers=8x262144") != std::string::npos);
+    }
   }
 }
 
@@ -35,6 +40,20 @@ Task<> send_from(Stream& s, const char* p, std::size_t n) {
 }
 
 }  // namespace
+
+TEST_CASE("rungs: CORING_URING_OFF names the fixed-buffer features, and describe() says they are off") {
+  RuntimeOptions o;
+  o.backend = Backend::uring;
+  o.uring_off = "send_zc,fixed_buffers";
+  Runtime rt(o);
+  REQUIRE(rt.backend() == Backend::uring);
+  const std::string d = rt.describe();
+  INFO(d);
+  CHECK(d.find("off by option: send_zc,fixed_buffers") != std::string::npos);
+  CHECK(d.find("fixed_buffers=plain (off by option") != std::string::npos);
+  const std::string in_use = d.substr(0, d.find(" (off"));
+  CHECK(in_use.find("send_zc") == std::string::npos);
+}
 
 TEST_CASE_TEMPLATE("rungs: a large send's task destroyed while the send waits; the peer then reads only the sent bytes, in order",
                    B, CORING_RUNGS) {

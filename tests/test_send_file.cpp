@@ -22,19 +22,8 @@ using test::make_pattern;
 using test::read_raw;
 using test::recv_to_eof;
 using test::small_buffers;
+using test::TempFile;
 
-/// A temporary file of `n` pattern bytes.
-struct TempFile {
-  std::filesystem::path dir, path;
-  std::string data;
-  explicit TempFile(std::size_t n, uint64_t seed = 11) : data(make_pattern(seed, n)) {
-    char tmpl[] = "/tmp/coring-sendfile-XXXXXX";
-    dir = ::mkdtemp(tmpl);
-    path = dir / "f.bin";
-    std::ofstream(path, std::ios::binary) << data;
-  }
-  ~TempFile() { std::filesystem::remove_all(dir); }
-};
 
 Task<Result<std::size_t>> send_file_then_shutdown(Stream& s, const File& f, uint64_t off, uint64_t len) {
   auto r = co_await s.send_file(f, off, len);

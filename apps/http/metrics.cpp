@@ -40,6 +40,13 @@ void render_runtime_stats(std::string& out, const std::vector<RuntimeStats>& sha
       {"coring_runtime_offloads_total", "counter", "Functions sent to the offload pool.", &RuntimeStats::offloads},
       {"coring_runtime_offload_waits_total", "counter", "Offloads that waited for room in the pool's queue.",
        &RuntimeStats::offload_waits},
+      {"coring_runtime_fixed_buffers_in_use", "gauge", "Fixed buffers held or pinned by a zero-copy send now.",
+       &RuntimeStats::fixed_buffers_in_use},
+      {"coring_runtime_fixed_buffer_exhausted_total", "counter", "Fixed-buffer acquires that found none free.",
+       &RuntimeStats::fixed_buffer_exhausted},
+      {"coring_runtime_zc_sends_total", "counter", "Zero-copy sends submitted.", &RuntimeStats::zc_sends},
+      {"coring_runtime_zc_copied_total", "counter", "Zero-copy sends the kernel copied anyway.", &RuntimeStats::zc_copied},
+      {"coring_runtime_zc_pending", "gauge", "Zero-copy notifications not received yet.", &RuntimeStats::zc_pending},
   };
   auto it = std::back_inserter(out);
   for (const Field& f : kFields) {

@@ -20,6 +20,7 @@
 #include "coring/net/buffered_reader.hpp"
 #include "coring/net/buffered_writer.hpp"
 #include "coring/net/datagram.hpp"
+#include "coring/net/fixed_buffer.hpp"
 #include "coring/net/listener.hpp"
 #include "coring/net/resolve.hpp"
 #include "coring/net/park.hpp"

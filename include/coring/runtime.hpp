@@ -63,10 +63,22 @@ struct RuntimeOptions {
   /// The offload pool: threads (started on first use) and its queue bound.
   unsigned offload_threads = 2;
   uint32_t offload_queue = 256;
+  /// Fixed (registered) buffers of the shard (FixedBuffer): count and size in
+  /// bytes (rounded up to pages). On io_uring they are registered with the
+  /// ring at start-up, which pins them (counted against RLIMIT_MEMLOCK
+  /// without CAP_IPC_LOCK); where that fails they are plain memory. 0: none.
+  uint32_t fixed_buffer_count = 8;
+  uint32_t fixed_buffer_size = 256 * 1024;
+  /// Sends from a FixedBuffer of at least this many bytes are zero-copy on
+  /// io_uring (IORING_OP_SEND_ZC) until the kernel reports that it copied a
+  /// connection's bytes anyway (loopback always does): that connection then
+  /// sends by copy. 0: never zero-copy.
+  uint32_t zero_copy_threshold = 16 * 1024;
   /// io_uring features to leave off even where the kernel has them, by the
   /// names describe() uses, comma-separated: "defer_taskrun", "single_issuer",
   /// "coop_taskrun", "submit_all", "registered_ring_fd", "cqe_skip",
-  /// "recv_byte_limit", "msg_ring", "recv_bundle", "incremental_buffers", or "all". For tests of the older kernels'
+  /// "recv_byte_limit", "msg_ring", "recv_bundle", "incremental_buffers", "fixed_buffers", "send_zc",
+  /// or "all". For tests of the older kernels'
   /// paths and for comparisons; describe() names what was turned off. The
   /// environment variable CORING_URING_OFF adds to it.
   std::string uring_off;

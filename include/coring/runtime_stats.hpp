@@ -29,6 +29,11 @@ struct RuntimeStats {
   uint64_t wakeups_sent = 0;        ///< MSG_RING / eventfd wake-ups sent to other shards
   uint64_t offloads = 0;            ///< functions sent to the offload pool
   uint64_t offload_waits = 0;       ///< offloads that waited for room in the pool's queue
+  uint64_t fixed_buffers_in_use = 0;    ///< fixed buffers held, or pinned by a zero-copy send, right now
+  uint64_t fixed_buffer_exhausted = 0;  ///< FixedBuffer::try_acquire calls that found none free
+  uint64_t zc_sends = 0;                ///< zero-copy sends (IORING_OP_SEND_ZC) submitted
+  uint64_t zc_copied = 0;               ///< zero-copy sends the kernel reported it copied (the connection then copies)
+  uint64_t zc_pending = 0;              ///< zero-copy notifications not received yet (their buffers stay out of the pool)
 };
 
 }  // namespace coring

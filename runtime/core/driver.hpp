@@ -2,13 +2,12 @@
 #pragma once
 
 #include <sys/socket.h>
+#include <sys/uio.h>
 
 #include <cstddef>
 #include <cstdint>
 #include <string>
 #include <vector>
-
-#include <sys/socket.h>
 
 #include "coring/detail/completion.hpp"
 #include "coring/detail/file_op.hpp"
@@ -62,6 +61,30 @@ class Driver {
   /// send(). The kernel may read `m`, its iovecs and their bytes until the
   /// completion.
   virtual int32_t sendmsg(Conn& c, Completion& op, const ::msghdr* m) = 0;
+  /// A send of `n` bytes at `p`, inside buffer `index` of the shard's
+  /// FixedPool, answered and completed as send(). io_uring: from registered
+  /// memory, zero-copy (IORING_OP_SEND_ZC) when `zero_copy` allows it, the
+  /// size reaches RuntimeOptions::zero_copy_threshold and the socket's earlier
+  /// zero-copy sends were not copied; the driver pins the buffer
+  /// (FixedPool::pin) until the kernel lets go, so the send needs no wait
+  /// when abandoned. epoll: send().
+  virtual int32_t send_fixed(Conn& c, Completion& op, const std::byte* p, std::size_t n, uint32_t index,
+                             bool zero_copy) {
+    (void)index;
+    (void)zero_copy;
+    return send(c, op, p, n);
+  }
+  /// Registers the FixedPool's buffers for the fixed-buffer opcodes. False,
+  /// with `why` set, leaves them plain memory.
+  virtual bool register_fixed(const ::iovec* iov, unsigned n, std::string& why) {
+    (void)iov;
+    (void)n;
+    why = "epoll: plain memory";
+    return false;
+  }
+  /// The loop is being destroyed: wait (bounded) for completions that still
+  /// name per-socket records, such as zero-copy notifications.
+  virtual void quiesce() noexcept {}
   virtual int32_t connect(Conn& c, Completion& op, const SocketAddress& addr) = 0;
   /// One datagram received into `msg`'s buffers, with its source address
   /// (bytes, or -errno); `msg` stays valid until the completion. One at a

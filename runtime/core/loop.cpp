@@ -30,6 +30,7 @@ Loop::Loop(const RuntimeOptions& opts, ShardGroup* group, unsigned id)
 
 Loop::~Loop() {
   if (current_ == this) current_ = nullptr;
+  if (driver_) driver_->quiesce();
   if (driver_ && wake_armed_) driver_->abandon(nullptr, wake_op_);
   if (driver_)
     for (Conn* c : orphans_) driver_->release(c);  // buffers kept past the runtime: nothing may use them
@@ -40,6 +41,7 @@ Loop::~Loop() {
 
 void Loop::set_driver(std::unique_ptr<Driver> d) {
   driver_ = std::move(d);
+  fixed_.init(*driver_, opts_.fixed_buffer_count, opts_.fixed_buffer_size, stats);
   arm_wake_poll();
 }
 

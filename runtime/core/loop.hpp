@@ -14,6 +14,7 @@
 #include "runtime/core/mailbox.hpp"
 #include "runtime/core/ready_queue.hpp"
 #include "runtime/net/buffer_pool.hpp"
+#include "runtime/net/fixed_pool.hpp"
 #include "runtime/net/park_pool.hpp"
 #include "runtime/time/timer_heap.hpp"
 
@@ -37,6 +38,7 @@ class Loop {
   void set_driver(std::unique_ptr<Driver> d);
   Driver& driver() noexcept { return *driver_; }
   BufferPool& pool() noexcept { return pool_; }
+  FixedPool& fixed() noexcept { return fixed_; }
   const RuntimeOptions& options() const noexcept { return opts_; }
   unsigned id() const noexcept { return id_; }
   ShardGroup* group() const noexcept { return group_; }
@@ -120,6 +122,7 @@ class Loop {
   ShardGroup* group_;
   unsigned id_;
   BufferPool pool_;
+  FixedPool fixed_;  // outlives the driver: its last completions unpin buffers
   std::unique_ptr<Driver> driver_;
   ReadyQueue ready_;
   TimerHeap timers_;

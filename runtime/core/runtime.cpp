@@ -128,6 +128,11 @@ RuntimeStats total(const std::vector<RuntimeStats>& shards) noexcept {
     t.wakeups_sent += s.wakeups_sent;
     t.offloads += s.offloads;
     t.offload_waits += s.offload_waits;
+    t.fixed_buffers_in_use += s.fixed_buffers_in_use;
+    t.fixed_buffer_exhausted += s.fixed_buffer_exhausted;
+    t.zc_sends += s.zc_sends;
+    t.zc_copied += s.zc_copied;
+    t.zc_pending += s.zc_pending;
   }
   return t;
 }

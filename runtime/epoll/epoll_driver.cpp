@@ -76,7 +76,7 @@ class EpollDriver final : public Driver {
   int socket_flags() const noexcept override { return SOCK_CLOEXEC | SOCK_NONBLOCK; }
   std::string describe() const override {
     return std::string("epoll edge-triggered, lazy reads into a shared buffer pool, send_file=") +
-           (send_mode_ == FileSendMode::sendfile ? "sendfile" : "read");
+           (send_mode_ == FileSendMode::sendfile ? "sendfile" : "read") + " " + loop_.fixed().describe();
   }
 
   void wait(int64_t timeout_ns) override {

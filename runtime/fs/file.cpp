@@ -69,6 +69,17 @@ FileAwaiter File::read_at(std::span<std::byte> into, std::uint64_t offset) const
   return FileAwaiter(op);
 }
 
+FileAwaiter File::read_at(FixedBuffer& into, std::uint64_t offset) const noexcept {
+  FileOp op;
+  op.code = FileOp::kRead;
+  op.fd = fd_;
+  op.buf = into.data();
+  op.len = static_cast<std::uint32_t>(into.capacity());
+  op.off = static_cast<std::int64_t>(offset);
+  op.buf_index = into.registered() ? static_cast<std::int32_t>(into.index()) : -1;
+  return FileAwaiter(op);
+}
+
 Task<Result<void>> File::close() {
   const int fd = std::exchange(fd_, -1);
   if (fd < 0) co_return Result<void>();

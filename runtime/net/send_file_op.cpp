@@ -67,7 +67,30 @@ struct SendFileOps {
   static int32_t start(SendFileAwaiter& a);
   static void step_done(Completion* op, int32_t res);
   static bool take_pipe(SendFileAwaiter& a);
+  static bool take_buffer(SendFileAwaiter& a);
 };
+
+// read_send's chunk buffer: one of the shard's fixed buffers (a registered
+// read and send on io_uring) when one is free, else a spare of kChunk bytes.
+bool SendFileOps::take_buffer(SendFileAwaiter& a) {
+  FixedPool& fp = a.conn_->loop->fixed();
+  if (const int64_t i = fp.acquire(); i >= 0) {
+    const auto idx = static_cast<std::uint32_t>(i);
+    a.fixed_ = FixedBuffer(&fp, idx, fp.data(idx), fp.size(), fp.registered());
+    a.buf_ = a.fixed_.data();
+    a.buf_cap_ = fp.size();
+    return true;
+  }
+  if (!spares.buffers.empty()) {
+    a.buf_ = spares.buffers.back();
+    spares.buffers.pop_back();
+  } else {
+    a.buf_ = new (std::nothrow) std::byte[kChunk];
+    if (!a.buf_) return false;
+  }
+  a.buf_cap_ = kChunk;
+  return true;
+}
 
 bool SendFileOps::take_pipe(SendFileAwaiter& a) {
   if (!spares.pipes.empty()) {
@@ -97,23 +120,21 @@ int32_t SendFileOps::start(SendFileAwaiter& a) {
     }
     case FileSendMode::read_send: {
       const std::uint64_t chunk_end = a.chunk_at_ + a.chunk_len_;
-      if (a.done_ < chunk_end)
-        return d.send(c, a, a.buf_ + (a.done_ - a.chunk_at_), static_cast<std::size_t>(chunk_end - a.done_));
-      if (!a.buf_) {
-        if (!spares.buffers.empty()) {
-          a.buf_ = spares.buffers.back();
-          spares.buffers.pop_back();
-        } else {
-          a.buf_ = new (std::nothrow) std::byte[kChunk];
-          if (!a.buf_) return -ENOMEM;
-        }
+      if (a.done_ < chunk_end) {
+        const std::byte* p = a.buf_ + (a.done_ - a.chunk_at_);
+        const auto n = static_cast<std::size_t>(chunk_end - a.done_);
+        // (Copied from the fixed buffer: zero-copy would keep it until its
+        // notification, and the next chunk is read into it right away.)
+        return a.fixed_ ? d.send_fixed(c, a, p, n, a.fixed_.index(), false) : d.send(c, a, p, n);
       }
+      if (!a.buf_ && !take_buffer(a)) return -ENOMEM;
       a.chunk_at_ = a.done_;
       a.chunk_len_ = 0;
       a.step_.code = FileOp::kRead;
       a.step_.fd = a.fd_;
       a.step_.buf = a.buf_;
-      a.step_.len = static_cast<std::uint32_t>(std::min<std::uint64_t>(left, kChunk));
+      a.step_.buf_index = a.fixed_ && a.fixed_.registered() ? static_cast<std::int32_t>(a.fixed_.index()) : -1;
+      a.step_.len = static_cast<std::uint32_t>(std::min<std::uint64_t>(left, a.buf_cap_));
       a.step_.off = static_cast<std::int64_t>(a.offset_ + a.done_);
       break;
     }
@@ -172,6 +193,7 @@ void SendFileOps::step_done(Completion* op, int32_t res) {
 
 int32_t detail::StreamOps::start_other(SendAwaiter& a) {
   if (a.kind_ == SendAwaiter::kVectored) return start_vectored(static_cast<SendvAwaiter&>(a));
+  if (a.kind_ == SendAwaiter::kFixed) return start_fixed(static_cast<SendFixedAwaiter&>(a));
   return SendFileOps::start(static_cast<SendFileAwaiter&>(a));
 }
 
@@ -185,7 +207,10 @@ SendFileAwaiter Stream::send_file(const File& file, std::uint64_t offset, std::u
 }
 
 void SendFileAwaiter::release(bool clean) noexcept {
-  if (buf_) {
+  if (fixed_) {
+    fixed_.reset();  // (pinned in the pool while a send of it is in flight)
+    buf_ = nullptr;
+  } else if (buf_) {
     if (detail::spares.buffers.size() < detail::kKeep) detail::spares.buffers.push_back(buf_);
     else delete[] buf_;
     buf_ = nullptr;

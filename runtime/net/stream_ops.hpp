@@ -60,6 +60,7 @@ struct StreamOps {
   /// One try of a derived send (vectored, file): bytes sent, kPending or -errno.
   static int32_t start_other(SendAwaiter& a);
   static int32_t start_vectored(SendvAwaiter& a);
+  static int32_t start_fixed(SendFixedAwaiter& a);
   /// The operation of `a` the driver holds now (the awaiter itself, or a file step).
   static Completion& in_flight_op(SendAwaiter& a) noexcept;
   static bool send_went(SendAwaiter& a, int32_t r);

@@ -36,6 +36,8 @@ TurnedOff features_turned_off(const std::string& names) {
     if (every || name == "msg_ring") off.msg_ring = true, note("msg_ring");
     if (every || name == "recv_bundle") off.bundle = true, note("recv_bundle");
     if (every || name == "incremental_buffers") off.incremental = true, note("incremental_buffers");
+    if (every || name == "fixed_buffers") off.fixed_buffers = true, note("fixed_buffers");
+    if (every || name == "send_zc") off.send_zc = true, note("send_zc");
     i = j + 1;
   }
   return off;
@@ -157,6 +159,27 @@ bool self_test_multishot_recv(io_uring& ring, uint16_t bgid, std::string& why, v
   return ok;
 }
 
+bool probe_send_fixed(io_uring& ring, const void* buf0) {
+  int sv[2];
+  if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0) return false;
+  io_uring_sqe* sqe = io_uring_get_sqe(&ring);
+  io_uring_prep_send(sqe, sv[0], buf0, 1, MSG_NOSIGNAL);
+  sqe->ioprio |= IORING_RECVSEND_FIXED_BUF;
+  sqe->buf_index = 0;
+  io_uring_sqe_set_data64(sqe, 5);
+  bool ok = false;
+  if (io_uring_submit_and_wait(&ring, 1) >= 0) {
+    io_uring_cqe* cqe;
+    while (io_uring_peek_cqe(&ring, &cqe) == 0) {
+      if (cqe->user_data == 5) ok = cqe->res == 1;
+      io_uring_cqe_seen(&ring, cqe);
+    }
+  }
+  ::close(sv[0]);
+  ::close(sv[1]);
+  return ok;
+}
+
 bool opcode_supported(io_uring& ring, int op) {
   io_uring_probe* p = io_uring_get_probe_ring(&ring);
   if (!p) return false;
@@ -221,6 +244,7 @@ std::vector<BackendFeature> feature_list(const RingSetup& s) {
   add("recv_byte_limit", s.recv_limit, o.recv_limit,
       "the kernel lacks it: a multishot recv ignored or refused its byte limit (needs Linux 6.16)");
   add("msg_ring", s.msg_ring, o.msg_ring, "the kernel lacks IORING_OP_MSG_RING (needs Linux 5.18)");
+  add("send_zc", s.send_zc, o.send_zc, "the kernel lacks IORING_OP_SEND_ZC with usage reports (needs Linux 6.2)");
   for (const char* required : {"buf_ring", "multishot_accept", "multishot_recv"}) add(required, true, false, {});
   // Used only where their canary passed; the receive path takes whole
   // buffers one at a time today, so a passed canary leaves them unused.

@@ -18,6 +18,7 @@ struct TurnedOff {
   unsigned setup = 0;  ///< IORING_SETUP_* flags never to use
   bool ring_fd = false, cqe_skip = false, recv_limit = false, msg_ring = false;
   bool bundle = false, incremental = false;
+  bool fixed_buffers = false, send_zc = false;
   std::string names;  ///< what was asked for and understood, for describe()
 };
 
@@ -27,6 +28,7 @@ struct RingSetup {
   bool registered_fd = false;
   bool recv_limit = false;  ///< multishot recv byte limit (strict per-connection share)
   bool msg_ring = false;    ///< IORING_OP_MSG_RING (cross-shard wake-ups without an eventfd)
+  bool send_zc = false;     ///< IORING_OP_SEND_ZC used for large sends from fixed buffers
   std::string off;          ///< features turned off by option (TurnedOff::names)
   TurnedOff turned_off;     ///< what was turned off, for the reasons in feature_list()
   Canary bundle;            ///< receive bundles' canary (not run when off by option)
@@ -55,6 +57,10 @@ bool self_test_multishot_recv(io_uring& ring, uint16_t bgid, std::string& why, v
 /// Whether a multishot recv accepts a total byte limit (sqe->optlen, which
 /// liburing 2.3 calls file_index; Linux 6.16+). Older kernels answer EINVAL.
 bool probe_multishot_limit(io_uring& ring, uint16_t bgid, void (*recycle)(void*, uint16_t), void* ctx);
+
+/// Whether IORING_OP_SEND takes a registered buffer (IORING_RECVSEND_FIXED_BUF;
+/// newer kernels), tried on a socketpair with registered buffer 0 at `buf0`.
+bool probe_send_fixed(io_uring& ring, const void* buf0);
 
 /// Whether the kernel knows opcode `op` (IORING_REGISTER_PROBE).
 bool opcode_supported(io_uring& ring, int op);

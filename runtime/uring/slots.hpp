@@ -16,10 +16,17 @@ struct Slot {
   // kSend: a stream send, completed by StreamOps::send_complete without an
   // indirect call.
   // kOpen: a file open (a kOp whose fd is closed if its owner went away).
-  enum Kind : uint8_t { kOp, kRecv, kAccept, kNone, kWake, kWakeFailed, kSend, kOpen };
+  // kSendFixed: a send from fixed buffer `buf` (pinned until the final CQE;
+  // with `zc`, a zero-copy send whose notification CQE is the final one).
+  enum Kind : uint8_t { kOp, kRecv, kAccept, kNone, kWake, kWakeFailed, kSend, kOpen, kSendFixed };
   Kind kind;
-  void* target;  // Completion* (kOp, kSend), Conn* (kRecv), ListenerState* (kAccept), Loop* (kWake*); null when orphaned
-  Slot* next_free;
+  bool zc = false;
+  uint32_t buf = 0;
+  void* target;  // Completion* (kOp, kSend*), Conn* (kRecv), ListenerState* (kAccept), Loop* (kWake*); null when orphaned
+  union {
+    Slot* next_free;  // while free
+    void* conn;       // kSendFixed with zc: the Conn it holds a reference on, for the notification
+  };
 };
 
 class SlotPool {

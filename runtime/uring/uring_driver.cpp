@@ -38,6 +38,7 @@ struct UringConn : Conn {
   using Conn::Conn;
   Slot* recv_slot = nullptr;  // the armed multishot recv (Conn::rx_armed while set)
   bool starved = false;       // the buffer ring ran dry under it: re-armed when buffers return
+  bool zc_copied = false;     // the kernel copied its zero-copy sends (loopback): it sends by copy
 };
 
 /// io_uring's record of a listening socket.
@@ -75,8 +76,8 @@ class UringDriver final : public Driver {
     if (!uring::self_test_multishot_recv(ring_, kBufferGroup, why, recycle, &pool_)) return false;
     skip_success_ = (setup_.features & IORING_FEAT_CQE_SKIP) != 0;
     msg_ring_ = setup_.msg_ring = !off.msg_ring && uring::opcode_supported(ring_, IORING_OP_MSG_RING);
-    wake_slot_ = Slot{Slot::kWake, &loop_, nullptr};
-    wake_failed_slot_ = Slot{Slot::kWakeFailed, &loop_, nullptr};
+    wake_slot_ = Slot{Slot::kWake, false, 0, &loop_, {nullptr}};
+    wake_failed_slot_ = Slot{Slot::kWakeFailed, false, 0, &loop_, {nullptr}};
     reserve_ = pool_.count() / 8;
     setup_.recv_limit = !off.recv_limit && uring::probe_multishot_limit(ring_, kBufferGroup, recycle, &pool_);
     // With the kernel's byte limit an armed recv ends by itself once it has
@@ -103,6 +104,13 @@ class UringDriver final : public Driver {
     const char* mode = std::getenv("CORING_SEND_FILE");
     const bool want_splice = mode ? std::string_view(mode) != "read" : kSpliceByDefault;
     splice_ = want_splice && uring::opcode_supported(ring_, IORING_OP_SPLICE);
+    fixed_off_ = off.fixed_buffers;
+    zc_threshold_ = o.zero_copy_threshold;
+    // CORING_SEND_ZC=always: keep sending zero-copy where the kernel copies
+    // anyway (loopback), to measure the cost of the way itself.
+    const char* zc_env = std::getenv("CORING_SEND_ZC");
+    zc_always_ = zc_env && std::string_view(zc_env) == "always";
+    setup_.send_zc = zc_ = !off.send_zc && zc_threshold_ > 0 && uring::opcode_supported(ring_, IORING_OP_SEND_ZC);
     return true;
   }
 
@@ -112,12 +120,16 @@ class UringDriver final : public Driver {
     // (How files move: "file_ops" = file opcodes on the ring; send_file's way.)
     std::string d = uring::describe_features(features(), setup_.off);
     const std::size_t at = std::min(d.find(" (off"), d.size());
-    return d.insert(at, std::string(file_ops_ ? " file_ops" : "") + (splice_ ? " send_file=splice" : " send_file=read"));
+    return d.insert(at, std::string(file_ops_ ? " file_ops" : "") + (splice_ ? " send_file=splice" : " send_file=read") +
+                            " " + loop_.fixed().describe() +
+                            (loop_.fixed().registered() ? (send_fixed_buf_ ? " send_fixed" : "") : " (" + loop_.fixed().why() + ")"));
   }
   std::vector<BackendFeature> features() const override {
     std::vector<BackendFeature> v = uring::feature_list(setup_);
     for (BackendFeature& f : v)
       if (f.name == "msg_ring" && f.on && !msg_ring_) f = {f.name, false, "failed at run time; shards wake each other through eventfds"};
+    if (loop_.fixed().registered()) v.push_back({"fixed_buffers", true, {}});
+    else v.push_back({"fixed_buffers", false, fixed_off_ ? std::string("off by option") : loop_.fixed().why()});
     return v;
   }
 
@@ -176,6 +188,63 @@ class UringDriver final : public Driver {
     return kPending;
   }
 
+  bool register_fixed(const ::iovec* iov, unsigned n, std::string& why) override {
+    if (fixed_off_) {
+      why = "off by option (CORING_URING_OFF=fixed_buffers)";
+      return false;
+    }
+    const int r = io_uring_register_buffers(&ring_, iov, n);
+    if (r < 0) {
+      why = std::string("io_uring_register_buffers failed: ") + std::strerror(-r);
+      if (r == -ENOMEM) why += " (RLIMIT_MEMLOCK too low: raise LimitMEMLOCK or lower fixed_buffer_count)";
+      return false;
+    }
+    fixed_ = true;
+    send_fixed_buf_ = uring::probe_send_fixed(ring_, iov[0].iov_base);
+    return true;
+  }
+
+  // A send from the shard's fixed pool: SEND_ZC (from registered memory when
+  // it is registered) at or above the threshold, else SEND. The buffer is
+  // pinned until the final CQE, so the owner may go at any time.
+  int32_t send_fixed(Conn& conn, Completion& op, const std::byte* p, std::size_t n, uint32_t index,
+                     bool zero_copy) override {
+    UringConn& c = as_uring(conn);
+    slots_.reserve();
+    Slot* s = slots_.take(Slot::kSendFixed, &op);
+    op.slot = s;
+    s->buf = index;
+    s->zc = zero_copy && zc_ && n >= zc_threshold_ && !c.zc_copied;
+    loop_.fixed().pin(index);
+    io_uring_sqe* sqe = sqe_for(s);
+    if (s->zc) {
+      if (fixed_) io_uring_prep_send_zc_fixed(sqe, c.fd, p, n, MSG_NOSIGNAL, IORING_SEND_ZC_REPORT_USAGE, index);
+      else io_uring_prep_send_zc(sqe, c.fd, p, n, MSG_NOSIGNAL, IORING_SEND_ZC_REPORT_USAGE);
+      s->conn = &c;  // the notification tells whether this socket's bytes were copied
+      ++c.refs;
+      ++loop_.stats.zc_sends;
+      ++loop_.stats.zc_pending;
+    } else {
+      io_uring_prep_send(sqe, c.fd, p, n, MSG_NOSIGNAL);
+      if (send_fixed_buf_) {
+        sqe->ioprio |= IORING_RECVSEND_FIXED_BUF;
+        sqe->buf_index = static_cast<uint16_t>(index);
+      }
+    }
+    return kPending;
+  }
+
+  // Zero-copy notifications still name socket records: wait for them
+  // (bounded; a socket that never sends its queued bytes keeps its record).
+  void quiesce() noexcept override {
+    for (int i = 0; i < 200 && loop_.stats.zc_pending > 0; ++i) {
+      __kernel_timespec ts{0, 10'000'000};
+      io_uring_cqe* cqe = nullptr;
+      io_uring_submit_and_wait_timeout(&ring_, &cqe, 1, &ts, nullptr);
+      reap();
+    }
+  }
+
   int32_t connect(Conn& c, Completion& op, const SocketAddress& addr) override {
     Slot* s = slots_.get(Slot::kOp, &op);
     op.slot = s;
@@ -219,6 +288,9 @@ class UringDriver final : public Driver {
     s->target = nullptr;
     if (posted(s)) return;
     cancel_slot(s);
+    // A fixed-buffer send's bytes are pinned in the pool until its final
+    // CQE: nothing of the owner's is touched, no need to wait.
+    if (s->kind == Slot::kSendFixed) return;
     flush();
     ++loop_.stats.abandon_waits;
     for (int i = 0; i < 1000 && !posted(s); ++i) {
@@ -286,7 +358,12 @@ class UringDriver final : public Driver {
       case FileOp::kStat:
         io_uring_prep_statx(sqe, op.fd, "", AT_EMPTY_PATH, STATX_BASIC_STATS, static_cast<struct statx*>(op.buf));
         break;
-      case FileOp::kRead: io_uring_prep_read(sqe, op.fd, op.buf, op.len, static_cast<uint64_t>(op.off)); break;
+      case FileOp::kRead:
+        if (op.buf_index >= 0 && fixed_)
+          io_uring_prep_read_fixed(sqe, op.fd, op.buf, op.len, static_cast<uint64_t>(op.off), op.buf_index);
+        else
+          io_uring_prep_read(sqe, op.fd, op.buf, op.len, static_cast<uint64_t>(op.off));
+        break;
       case FileOp::kClose: io_uring_prep_close(sqe, op.fd); break;
       case FileOp::kSplice: io_uring_prep_splice(sqe, op.fd, op.off, op.fd_out, -1, op.len, 0); break;
     }
@@ -508,6 +585,8 @@ class UringDriver final : public Driver {
       } else if (open && res >= 0) {
         ::close(res);  // a file opened for an owner that went away
       }
+    } else if (s->kind == Slot::kSendFixed) {
+      on_send_fixed(s, res, flags);
     } else if (s->kind == Slot::kAccept) {
       on_accept(s, res, flags);
     } else if (s->kind == Slot::kWake) {
@@ -573,6 +652,38 @@ class UringDriver final : public Driver {
     }
   }
 
+  // A send from a fixed buffer: its result, then (zero-copy, IORING_CQE_F_MORE)
+  // a notification once the kernel let go of the buffer.
+  void on_send_fixed(Slot* s, int32_t res, uint32_t flags) {
+    if (flags & IORING_CQE_F_NOTIF) {
+      finish_fixed(s, (static_cast<uint32_t>(res) & IORING_NOTIF_USAGE_ZC_COPIED) != 0);
+      return;
+    }
+    auto* op = static_cast<Completion*>(s->target);
+    s->target = nullptr;
+    if (s->zc && res == -EINVAL) [[unlikely]] {  // a kernel without REPORT_USAGE (< 6.2): copy from now on
+      if (zc_) log(LogLevel::warn, "io_uring: IORING_OP_SEND_ZC refused (EINVAL); sends copy");
+      zc_ = setup_.send_zc = false;
+      res = -EAGAIN;  // send_complete tries again, as a plain send
+    }
+    if (!(flags & IORING_CQE_F_MORE)) finish_fixed(s, false);
+    if (op) StreamOps::send_complete(op, res);
+  }
+
+  void finish_fixed(Slot* s, bool copied) {
+    loop_.fixed().unpin(s->buf);
+    if (s->zc) {
+      --loop_.stats.zc_pending;
+      auto* c = static_cast<UringConn*>(s->conn);
+      if (copied) {
+        ++loop_.stats.zc_copied;
+        c->zc_copied = !zc_always_;
+      }
+      StreamOps::unref(c);
+    }
+    slots_.put(s);
+  }
+
   void on_accept(Slot* s, int32_t res, uint32_t flags) {
     const bool more = flags & IORING_CQE_F_MORE;
     auto* l = static_cast<UringListener*>(s->target);
@@ -627,7 +738,7 @@ class UringDriver final : public Driver {
   uring::RingSetup setup_;
   io_uring_buf_ring* buf_ring_ = nullptr;
   uring::SlotPool slots_;
-  Slot no_waiter_{Slot::kNone, nullptr, nullptr};
+  Slot no_waiter_{Slot::kNone, false, 0, nullptr, {nullptr}};
   std::vector<UringConn*> starved_;
   std::vector<UringConn*> resuming_;  // scratch for resume_starved()
   bool skip_success_ = false;
@@ -638,6 +749,12 @@ class UringDriver final : public Driver {
   bool byte_limit_ = false;  // multishot recv takes a total byte limit (Linux 6.16+)
   bool file_ops_ = false;    // OPENAT2, STATX, READ and CLOSE: else files go to files_
   bool splice_ = false;      // IORING_OP_SPLICE
+  bool fixed_off_ = false;   // fixed buffers turned off by option
+  bool fixed_ = false;       // the FixedPool is registered with the ring
+  bool send_fixed_buf_ = false;  // IORING_OP_SEND takes IORING_RECVSEND_FIXED_BUF
+  bool zc_ = false;          // IORING_OP_SEND_ZC for large fixed-buffer sends
+  uint32_t zc_threshold_ = 0;
+  bool zc_always_ = false;   // CORING_SEND_ZC=always: never turn zero-copy off for a connection
   FileOffload files_;
   bool overflowed_ = false;
   bool overflow_warned_ = false;

@@ -203,6 +203,14 @@ TEST_CASE_TEMPLATE("metrics: /metrics shows every shard's counters and runtime s
       if (s.name == "coring_runtime_loop_turns_total") shards_seen.insert(s.labels.at("shard"));
     CHECK(shards_seen == std::set<std::string>{"0", "1"});
     CHECK(sum(e, "coring_runtime_connections_accepted_total") >= kConnections + 1);
+    // The fixed-buffer and zero-copy counters are there for every shard (nothing used them here).
+    for (const char* name : {"coring_runtime_fixed_buffers_in_use", "coring_runtime_fixed_buffer_exhausted_total",
+                             "coring_runtime_zc_sends_total", "coring_runtime_zc_copied_total", "coring_runtime_zc_pending"}) {
+      int n = 0;
+      for (const Sample& s : e.samples) n += s.name == name;
+      CHECK_MESSAGE(n == 2, name);
+      CHECK(sum(e, name) == 0);
+    }
     CHECK(sum(e, "coring_http_connections_accepted_total", {{"shard", "0"}}) +
               sum(e, "coring_http_connections_accepted_total", {{"shard", "1"}}) ==
           kConnections + 1);

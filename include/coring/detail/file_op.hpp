@@ -18,6 +18,7 @@ struct FileOp : Completion {
   int fd_out = -1;    ///< kSplice: the destination
   uint32_t len = 0;   ///< kRead, kSplice: at most this many bytes
   int64_t off = -1;   ///< kRead, kSplice: offset in `fd` (-1 for a pipe or socket)
+  int32_t buf_index = -1;  ///< kRead: `buf` lies in registered buffer `buf_index` (IORING_OP_READ_FIXED); -1: plain
   void* buf = nullptr;            ///< kRead: where the bytes go; kStat: a struct statx; kOpen: a struct open_how
   const char* path = nullptr;     ///< kOpen: NUL-terminated, relative to `fd`
 };

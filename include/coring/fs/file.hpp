@@ -10,6 +10,7 @@
 #include "coring/core/cancel.hpp"
 #include "coring/core/task.hpp"
 #include "coring/detail/file_op.hpp"
+#include "coring/net/fixed_buffer.hpp"
 #include "coring/result.hpp"
 
 namespace coring {
@@ -97,6 +98,10 @@ class File {
   /// Reads up to `into.size()` bytes at `offset`; 0 at the end of the file.
   /// `into` must stay alive until the co_await returns.
   FileAwaiter read_at(std::span<std::byte> into, std::uint64_t offset) const noexcept;
+  /// Reads up to `into.capacity()` bytes at `offset` into a fixed buffer
+  /// (IORING_OP_READ_FIXED where it is registered); set its size with
+  /// `into.resize(n)` to send it. `into` must stay alive until the co_await returns.
+  FileAwaiter read_at(FixedBuffer& into, std::uint64_t offset) const noexcept;
   /// Closes the file through the backend.
   Task<Result<void>> close();
 

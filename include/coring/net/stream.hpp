@@ -17,6 +17,7 @@
 #include "coring/detail/file_op.hpp"
 #include "coring/net/address.hpp"
 #include "coring/net/buffer.hpp"
+#include "coring/net/fixed_buffer.hpp"
 #include "coring/net/socket_option.hpp"
 #include "coring/result.hpp"
 
@@ -101,9 +102,10 @@ class [[nodiscard]] SendAwaiter : detail::Completion, detail::Canceller {
   friend struct detail::SendFileOps;
   friend class SendvAwaiter;
   friend class SendFileAwaiter;
+  friend class SendFixedAwaiter;
   // What the send is: the plain one above (the hot path, tested nowhere on
   // it), or a derived awaiter that starts each try through StreamOps::start_other.
-  enum Kind : uint8_t { kPlain = 0, kVectored = 1, kFile = 2 };
+  enum Kind : uint8_t { kPlain = 0, kVectored = 1, kFile = 2, kFixed = 3 };
   bool suspend(std::coroutine_handle<> h, detail::CancelState* cs);
   // suspend() of the derived awaiters: the first try goes through send_start().
   bool suspend_other(std::coroutine_handle<> h, detail::CancelState* cs);
@@ -160,6 +162,44 @@ class [[nodiscard]] SendvAwaiter : public SendAwaiter {
   ::iovec iov_[kMaxIov];
 };
 
+/// Awaiter of Stream::send_all(FixedBuffer): every byte of the buffer's
+/// size(), queued with the stream's other sends like send_all. The awaiter
+/// owns the buffer and gives it back when the co_await returns; on io_uring a
+/// zero-copy send (RuntimeOptions::zero_copy_threshold) keeps it out of the
+/// pool until the kernel's notification, also when the task is cancelled or
+/// destroyed or the stream closes, so the bytes can never change under the
+/// kernel. A connection whose zero-copy sends the kernel reports as copied
+/// (loopback) sends by copy from then on.
+class [[nodiscard]] SendFixedAwaiter : public SendAwaiter {
+ public:
+  SendFixedAwaiter(detail::Conn* c, FixedBuffer b) noexcept
+      : SendAwaiter(c, b.data(), b.size(), true), buf_(std::move(b)) {
+    kind_ = kFixed;
+  }
+  SendFixedAwaiter(SendFixedAwaiter&& o) noexcept : SendAwaiter(std::move(o)), buf_(std::move(o.buf_)) {
+    kind_ = kFixed;
+  }
+  ~SendFixedAwaiter() {
+    if (state_ != 0) {
+      abandon();  // the driver keeps the buffer pinned while the kernel has it
+      state_ = 0;
+    }
+  }
+  template <class P>
+  bool await_suspend(std::coroutine_handle<P> h) {
+    return suspend_other(h, detail::cancel_target_of(h));
+  }
+  Result<std::size_t> await_resume() noexcept {
+    auto r = SendAwaiter::await_resume();
+    buf_.reset();
+    return r;
+  }
+
+ private:
+  friend struct detail::StreamOps;
+  FixedBuffer buf_;
+};
+
 /// Awaiter of Stream::send_file(): `length` bytes of a file from `offset`,
 /// queued with the stream's other sends like send_all, so no other send's
 /// bytes come between. By default the bytes do not pass through user space
@@ -200,7 +240,9 @@ class [[nodiscard]] SendFileAwaiter : public SendAwaiter {
   std::uint64_t offset_;
   detail::Completion* current_ = this;  // what the driver holds now: this (a socket send) or &step_
   Step step_;
-  std::byte* buf_ = nullptr;   // read and send: the chunk buffer
+  std::byte* buf_ = nullptr;   // read and send: the chunk buffer (fixed_'s, or a shard spare)
+  FixedBuffer fixed_;          // read and send: a fixed buffer when one was free
+  std::uint32_t buf_cap_ = 0;
   std::uint64_t chunk_at_ = 0; // read and send: done_ when the chunk in buf_ was read
   std::uint32_t chunk_len_ = 0;
   std::uint32_t in_pipe_ = 0;  // splice: bytes in the pipe, not yet on the socket
@@ -256,6 +298,10 @@ class Stream {
   /// (sendmsg), e.g. a header and a body without copying them together.
   /// `parts` and its bytes must outlive the co_await (see SendvAwaiter).
   SendvAwaiter send_all(std::span<const std::span<const std::byte>> parts) noexcept { return {conn_, parts}; }
+  /// Sends buffer.size() bytes of a fixed buffer, which the send takes over
+  /// (see SendFixedAwaiter): registered memory, and zero-copy for large sends
+  /// on io_uring.
+  SendFixedAwaiter send_all(FixedBuffer buffer) noexcept { return {conn_, std::move(buffer)}; }
 
   /// Sends `length` bytes of `file` from `offset` without copying them through
   /// user space where the backend can (see SendFileAwaiter); `file` must stay
