@@ -41,7 +41,7 @@ for way in "${ways[@]}"; do
     (curl -sf "http://$addr/static/big.bin" | sha256sum | cut -d' ' -f1) &
   done
   wait)
-  secs=$(echo "$(date +%s.%N) - $start" | bc)
+  secs=$(awk -v a="$start" -v b="$(date +%s.%N)" 'BEGIN {printf "%.1f", b - a}')
   ok=$(grep -c "^$want$" <<<"$sums" || true)
   [ "$ok" = "$clients" ] || { echo "FAIL: $way: $ok of $clients SHA-256 right"; exit 1; }
   peak=$(hwm_kib "$pid")
