@@ -1,10 +1,9 @@
 // The epoll backend's first try of a file operation on the shard's thread, for what needs no disk: a read from the
-// page cache (RWF_NOWAIT), an open resolved from the dentry cache alone (RESOLVE_CACHED), a stat of an open file, a close.
+// page cache (RWF_NOWAIT), an open resolved from the dentry cache alone (RESOLVE_CACHED), a close.
 #pragma once
 
 #include <fcntl.h>
 #include <linux/openat2.h>
-#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
 #include <unistd.h>
@@ -28,9 +27,8 @@ struct NowaitSupport {
 
 /// The result of `op` done without waiting for a disk, or kNowaitAgain when it would have to wait
 /// (the caller then offloads it). io_uring makes the same first tries inside the kernel (an open
-/// with RESOLVE_CACHED, a read with IOCB_NOWAIT); a stat of an open file reads the in-memory inode
-/// (AT_STATX_DONT_SYNC: no round trip to a network file system's server); a close of a file opened
-/// read-only has nothing to flush (File's destructor closes inline too).
+/// with RESOLVE_CACHED, a read with IOCB_NOWAIT); a close of a file opened read-only has nothing
+/// to flush (File's destructor closes inline too). (File::stat needs no try: it runs at once.)
 constexpr std::int32_t kNowaitAgain = 1 << 30;
 inline std::int32_t file_op_nowait(FileOp& op, NowaitSupport& can) noexcept {
   for (;;) {
@@ -51,9 +49,6 @@ inline std::int32_t file_op_nowait(FileOp& op, NowaitSupport& can) noexcept {
         if (r < 0 && (errno == EINVAL || errno == E2BIG)) can.opens = false;  // a kernel before 5.12
         break;
       }
-      case FileOp::kStat:
-        r = ::statx(op.fd, "", AT_EMPTY_PATH | AT_STATX_DONT_SYNC, STATX_BASIC_STATS, static_cast<struct statx*>(op.buf));
-        break;
       case FileOp::kClose:
         return ::close(op.fd) == 0 ? 0 : -errno;  // never retried: the fd is gone
       default:
