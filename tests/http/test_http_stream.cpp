@@ -185,20 +185,7 @@ Raw take_response(std::string& in, bool head_request = false) {
   Raw r;
   auto end = in.find("\r\n\r\n");
   if (end == std::string::npos) return r;
-  std::string_view h(in.data(), end + 2);
-  r.status = std::stoi(std::string(h.substr(9, 3)));
-  h.remove_prefix(h.find("\r\n") + 2);
-  while (!h.empty()) {
-    auto eol = h.find("\r\n");
-    auto line = h.substr(0, eol);
-    auto colon = line.find(':');
-    std::string name(line.substr(0, colon));
-    for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    std::string_view v = line.substr(colon + 1);
-    while (!v.empty() && v.front() == ' ') v.remove_prefix(1);
-    r.fields[name] = std::string(v);
-    h.remove_prefix(eol + 2);
-  }
+  r.status = parse_head(std::string_view(in.data(), end + 2), r.fields);
   std::size_t at = end + 4;
   if (head_request) {
     in.erase(0, at);
