@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "runtime/core/file_offload.hpp"
+#include "runtime/epoll/file_nowait.hpp"
 #include "runtime/core/loop.hpp"
 #include "runtime/net/stream_ops.hpp"
 
@@ -200,21 +201,12 @@ class EpollDriver final : public Driver {
     return true;
   }
 
-  // A read tries the page cache first, without blocking (RWF_NOWAIT), on
-  // this thread; what would wait for the disk goes to the offload pool.
+  // A file operation is first tried on this thread without waiting for a disk (a read from the
+  // page cache, an open from the dentry cache, a stat, a close: file_nowait.hpp); what would wait
+  // goes to the offload pool.
   int32_t file_start(FileOp& op) override {
-    if (op.code == FileOp::kRead && nowait_reads_) {
-      iovec v{op.buf, op.len};
-      for (;;) {
-        const ssize_t r = ::preadv2(op.fd, &v, 1, op.off, RWF_NOWAIT);
-        if (r >= 0) return static_cast<int32_t>(r);
-        if (errno == EINTR) continue;
-        if (errno == EOPNOTSUPP) nowait_reads_ = false;  // a file system without it: every read offloaded
-        else if (errno != EAGAIN) return -errno;
-        break;
-      }
-    }
-    return files_.start(op);
+    const int32_t r = file_op_nowait(op, nowait_);
+    return r != kNowaitAgain ? r : files_.start(op);
   }
   FileSendMode file_send_mode() const noexcept override { return send_mode_; }
 
@@ -499,7 +491,7 @@ class EpollDriver final : public Driver {
   EpollConn* graveyard_ = nullptr;
   std::vector<ListenerState*> dead_listeners_;
   FileOffload files_;
-  bool nowait_reads_ = true;
+  NowaitSupport nowait_;
   FileSendMode send_mode_ = send_mode_from_env();
 };
 

@@ -9,6 +9,7 @@
 #include "runtime/http/op_deadline.hpp"
 #include "runtime/http/response_writer.hpp"
 #include "runtime/http/server_state.hpp"
+#include "runtime/http/stream_response.hpp"
 
 // Note: no `if (co_await task())` here: GCC 12.2 miscompiles a Task awaited inside an if
 // condition (the coroutine never resumes); results are bound to a variable first.
@@ -35,6 +36,17 @@ Task<bool> send_batch(Stream& s, OutBuffer& out, milliseconds timeout, ServerSta
     co_return false;
   }
   co_return true;
+}
+
+/// A response whose body is a file or a stream (see file_response.hpp and stream_response.hpp).
+Task<StreamEnd> send_body(Stream& s, OutBuffer& out, HeadCache& heads, Response& r, const WriteContext& ctx,
+                          milliseconds timeout, ServerStats& stats, RecvBuffer& pending) {
+  if (r.streamed) {
+    const StreamEnd end = co_await send_stream_response(s, out, heads, r, ctx, timeout, stats, pending);
+    co_return end;
+  }
+  const bool ok = co_await send_file_response(s, out, heads, r, ctx, timeout, stats);
+  co_return ok ? StreamEnd::keep : StreamEnd::abort;
 }
 
 /// Runs a plain handler; an exception escaping it becomes a 500, as for a coroutine handler.
@@ -82,6 +94,7 @@ Task<> run_connection(ConnectionSlot slot, Stream s, std::uint64_t cookie) {
   std::string body_store;     // a body that arrived in more than one piece
   std::string_view body_view; // a body that so far arrived in one piece (points into buf)
   RecvBuffer buf;             // the buffer being parsed; the only one held
+  RecvBuffer pending;         // received while a streamed response was written: parsed after buf
   std::string_view in;        // its unparsed part
   const bool first = ParkCookie::is_first(cookie);
   std::uint32_t served = first ? 0 : static_cast<std::uint32_t>(cookie);
@@ -140,12 +153,13 @@ Task<> run_connection(ConnectionSlot slot, Stream s, std::uint64_t cookie) {
         ++served_here;
         const bool last = o.max_requests_per_connection && served >= o.max_requests_per_connection;
         // A graceful stop (Runtime::shutdown) lets the request in hand finish, then closes.
-        const bool keep = head.keep_alive && !resp.close && !last && !stop_requested();
-        if (resp.file) [[unlikely]] {  // a file body: the batch so far and this head go first, then the file
-          const bool ok = co_await send_file_response(s, out, st->heads, resp,
-                                                      WriteContext{head.minor_version, keep, head.method == "HEAD"},
-                                                      o.send_timeout, stats);
-          if (!ok) co_return;
+        bool keep = head.keep_alive && !resp.close && !last && !stop_requested();
+        if (resp.file || resp.streamed) [[unlikely]] {  // the batch so far and this head go first, then the body
+          const StreamEnd end = co_await send_body(s, out, st->heads, resp,
+                                                   WriteContext{head.minor_version, keep, head.method == "HEAD"},
+                                                   o.send_timeout, stats, pending);
+          if (end == StreamEnd::abort) co_return;
+          keep = keep && end == StreamEnd::keep;
         } else {
           write_response(out, st->heads, resp, WriteContext{head.minor_version, keep, head.method == "HEAD"});
         }
@@ -205,6 +219,11 @@ Task<> run_connection(ConnectionSlot slot, Stream s, std::uint64_t cookie) {
     done_at = 0;
     buf.reset();
     in = {};
+    if (!pending.empty()) [[unlikely]] {  // arrived while a body was streamed
+      buf = std::move(pending);
+      in = buf.view();
+      continue;
+    }
 
     // Waiting for a next request is not work in progress: a graceful stop ends it (operation_canceled).
     const bool idle = parser.at_message_start();

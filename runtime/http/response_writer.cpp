@@ -84,15 +84,20 @@ void write_response(OutBuffer& out, HeadCache& cache, const Response& r, const W
   using namespace std::string_view_literals;
   const bool no_body_status = r.status == 204 || r.status == 304 || (r.status >= 100 && r.status < 200);
   const int status = r.status >= 100 && r.status <= 999 ? r.status : 500;
+  const bool sized = ctx.framing == Framing::length;
   const std::size_t length =
       no_body_status ? 0 : ctx.head && r.head_length >= 0 ? static_cast<std::size_t>(r.head_length) : r.body.size();
-  const std::string_view head = cache.get(status, length != 0, r.content_type, !no_body_status);
-  const std::string_view digits = no_body_status ? std::string_view() : cache.digits(length);
+  const std::string_view head =
+      cache.get(status, length != 0 || (!sized && !no_body_status), r.content_type, !no_body_status && sized);
+  const std::string_view digits = no_body_status || !sized ? std::string_view() : cache.digits(length);
+  const std::string_view chunked =
+      ctx.framing == Framing::chunked && !no_body_status ? "\r\nTransfer-Encoding: chunked"sv : ""sv;
   const std::string_view connection = !ctx.keep_alive        ? "\r\nConnection: close"sv
                                       : ctx.minor_version == 0 ? "\r\nConnection: keep-alive"sv
                                                                : ""sv;
-  const std::string_view body = !ctx.head && !no_body_status ? std::string_view(r.body) : ""sv;
-  char* p = out.extend(head.size() + digits.size() + connection.size() + 2 + r.headers.size() + 2 + body.size());
+  const std::string_view body = !ctx.head && !no_body_status && sized ? std::string_view(r.body) : ""sv;
+  char* p = out.extend(head.size() + digits.size() + chunked.size() + connection.size() + 2 + r.headers.size() + 2 +
+                       body.size());
   p = put(p, head);
   if (digits.size() <= 8) {  // one fixed-size store (the cache's digit buffer and the slack make room)
     if (!digits.empty()) std::memcpy(p, digits.data(), 8);
@@ -100,6 +105,7 @@ void write_response(OutBuffer& out, HeadCache& cache, const Response& r, const W
   } else {
     p = put(p, digits);
   }
+  p = put(p, chunked);
   p = put(p, connection);
   *p++ = '\r';
   *p++ = '\n';

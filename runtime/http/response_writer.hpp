@@ -38,10 +38,18 @@ class HeadCache {
   bool length_ = false;
 };
 
+/// How a response's body is delimited.
+enum class Framing : unsigned char {
+  length,   ///< Content-Length (of the body, or head_length)
+  chunked,  ///< Transfer-Encoding: chunked (a streamed body of unknown length)
+  close,    ///< neither: the body ends when the connection closes (HTTP/1.0, unknown length)
+};
+
 struct WriteContext {
   int minor_version = 1;   ///< of the request: HTTP/1.0 clients get "Connection: keep-alive" spelled out
   bool keep_alive = true;  ///< the connection stays open after this response
   bool head = false;       ///< a HEAD request: framing fields as for GET, no body
+  Framing framing = Framing::length;  ///< chunked and close write the head only (the body follows apart)
 };
 
 /// Appends `r` to `out`.

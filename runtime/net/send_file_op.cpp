@@ -25,6 +25,7 @@
 // A file that ends early (a read or splice of 0 bytes, sendfile's 0) fails
 // the transfer with ENODATA: nothing but the file's bytes ever reaches the socket.
 #include <fcntl.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -45,15 +46,32 @@ namespace {
 constexpr std::uint32_t kChunk = 256 * 1024;       // read_send: bytes per read
 constexpr std::uint32_t kPipeSize = 256 * 1024;    // splice: asked of F_SETPIPE_SZ
 constexpr std::size_t kMaxTry = std::size_t{1} << 30;
-constexpr std::size_t kKeep = 8;                   // buffers and pipes a shard keeps for reuse
+// Spares a shard keeps for the next transfers: as many as a busy shard has transfers at once (20
+// connections fetching files made a new pipe (pipe2, two fcntl, two close) or a new buffer (mmap,
+// page faults, munmap) for most transfers with 8). Empty pipes cost two fds each; buffers 256 KiB.
+constexpr std::size_t kKeepPipes = 64;
+constexpr std::size_t kKeepBuffers = 32;
+
+/// A chunk buffer of its own pages: given back to the kernel when freed. (From the heap, a burst of
+/// transfers (1,000 at once hold 250 MiB) would stay in the process after they end: glibc raises its
+/// mmap threshold past 256 KiB once such a block is freed, and then keeps them on its heap.)
+std::byte* chunk_alloc() noexcept {
+  void* p = ::mmap(nullptr, kChunk, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  return p == MAP_FAILED ? nullptr : static_cast<std::byte*>(p);
+}
+void chunk_free(std::byte* b) noexcept { ::munmap(b, kChunk); }
 
 /// The shard's spare chunk buffers and pipes (one shard per thread).
 struct Spares {
   std::vector<std::byte*> buffers;
-  std::vector<std::pair<int, int>> pipes;
+  struct Pipe {
+    int r, w;
+    std::uint32_t size;  // F_GETPIPE_SZ, asked once
+  };
+  std::vector<Pipe> pipes;
   ~Spares() {
-    for (std::byte* b : buffers) delete[] b;
-    for (auto [r, w] : pipes) {
+    for (std::byte* b : buffers) chunk_free(b);
+    for (auto [r, w, size] : pipes) {
       ::close(r);
       ::close(w);
     }
@@ -85,7 +103,7 @@ bool SendFileOps::take_buffer(SendFileAwaiter& a) {
     a.buf_ = spares.buffers.back();
     spares.buffers.pop_back();
   } else {
-    a.buf_ = new (std::nothrow) std::byte[kChunk];
+    a.buf_ = chunk_alloc();
     if (!a.buf_) return false;
   }
   a.buf_cap_ = kChunk;
@@ -94,14 +112,15 @@ bool SendFileOps::take_buffer(SendFileAwaiter& a) {
 
 bool SendFileOps::take_pipe(SendFileAwaiter& a) {
   if (!spares.pipes.empty()) {
-    auto [r, w] = spares.pipes.back();
+    auto [r, w, size] = spares.pipes.back();
     spares.pipes.pop_back();
     a.pipe_[0] = r;
     a.pipe_[1] = w;
-  } else {
-    if (::pipe2(a.pipe_, O_CLOEXEC) != 0) return false;
-    ::fcntl(a.pipe_[1], F_SETPIPE_SZ, static_cast<int>(kPipeSize));  // a failure keeps the default size
+    a.pipe_size_ = size;
+    return true;
   }
+  if (::pipe2(a.pipe_, O_CLOEXEC) != 0) return false;
+  ::fcntl(a.pipe_[1], F_SETPIPE_SZ, static_cast<int>(kPipeSize));  // a failure keeps the default size
   const int sz = ::fcntl(a.pipe_[1], F_GETPIPE_SZ);
   a.pipe_size_ = sz > 0 ? static_cast<std::uint32_t>(sz) : 4096;
   return true;
@@ -211,13 +230,13 @@ void SendFileAwaiter::release(bool clean) noexcept {
     fixed_.reset();  // (pinned in the pool while a send of it is in flight)
     buf_ = nullptr;
   } else if (buf_) {
-    if (detail::spares.buffers.size() < detail::kKeep) detail::spares.buffers.push_back(buf_);
-    else delete[] buf_;
+    if (detail::spares.buffers.size() < detail::kKeepBuffers) detail::spares.buffers.push_back(buf_);
+    else detail::chunk_free(buf_);
     buf_ = nullptr;
   }
   if (pipe_[0] >= 0) {
-    if (clean && in_pipe_ == 0 && detail::spares.pipes.size() < detail::kKeep) {
-      detail::spares.pipes.emplace_back(pipe_[0], pipe_[1]);
+    if (clean && in_pipe_ == 0 && detail::spares.pipes.size() < detail::kKeepPipes) {
+      detail::spares.pipes.push_back({pipe_[0], pipe_[1], pipe_size_});
     } else {  // stale bytes may be in it: never reused
       ::close(pipe_[0]);
       ::close(pipe_[1]);

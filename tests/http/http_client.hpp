@@ -22,6 +22,25 @@ struct Resp {
   }
 };
 
+/// Parses a response head up to and including its last field's CRLF: the status, and the
+/// fields into `headers` (names lower-cased).
+inline int parse_head(std::string_view h, std::map<std::string, std::string>& headers) {
+  const int status = std::stoi(std::string(h.substr(9, 3)));
+  h.remove_prefix(h.find("\r\n") + 2);
+  while (!h.empty()) {
+    auto eol = h.find("\r\n");
+    auto line = h.substr(0, eol);
+    auto colon = line.find(':');
+    std::string name(line.substr(0, colon));
+    for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    std::string_view v = line.substr(colon + 1);
+    while (!v.empty() && v.front() == ' ') v.remove_prefix(1);
+    headers[name] = std::string(v);
+    h.remove_prefix(eol + 2);
+  }
+  return status;
+}
+
 /// A client connection; every read is guarded by a generous timeout so a broken server fails, not hangs.
 struct Client {
   Stream s;
@@ -52,20 +71,7 @@ struct Client {
         if (!more) co_return std::nullopt;
       }
     Resp r;
-    std::string_view h(in.data(), end + 2);
-    r.status = std::stoi(std::string(h.substr(9, 3)));
-    h.remove_prefix(h.find("\r\n") + 2);
-    while (!h.empty()) {
-      auto eol = h.find("\r\n");
-      auto line = h.substr(0, eol);
-      auto colon = line.find(':');
-      std::string name(line.substr(0, colon));
-      for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-      std::string_view v = line.substr(colon + 1);
-      while (!v.empty() && v.front() == ' ') v.remove_prefix(1);
-      r.headers[name] = std::string(v);
-      h.remove_prefix(eol + 2);
-    }
+    r.status = parse_head(std::string_view(in.data(), end + 2), r.headers);
     in.erase(0, end + 4);
     std::size_t len = 0;
     if (!head_request && r.status >= 200 && r.status != 204 && r.status != 304 && r.headers.count("content-length"))

@@ -106,8 +106,10 @@ TEST_CASE_TEMPLATE("static: files are served with type, length and Last-Modified
     CHECK(r->header("content-length") == "10");
     CHECK(r->body.empty());
     CHECK(co_await status_of(c, "/static/inside") == 200);  // a symlink that stays inside
-    // File accesses go through the backend: io_uring opcodes, or the offload pool on epoll.
-    if constexpr (B::backend == Backend::epoll) CHECK(this_shard_stats().offloads >= 4);
+    // File accesses go through the backend: io_uring opcodes; on epoll the shard's thread when they
+    // need no disk (these files were just written: their dentries and pages are cached), so the
+    // offload pool saw fewer jobs than the 4 opens and closes above would have made.
+    if constexpr (B::backend == Backend::epoll) CHECK(this_shard_stats().offloads < 4);
   });
 }
 

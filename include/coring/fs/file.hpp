@@ -93,7 +93,7 @@ class File {
   /// absolute paths, symlinks out; errc::cross_device_link) and /proc magic links.
   static Task<Result<File>> open(const File& root, std::string_view path, OpenOptions opts = {});
 
-  /// Size, modification time, type (statx).
+  /// Size, modification time, type (statx of the open file: its in-memory inode, read at once).
   Task<Result<FileInfo>> stat() const;
   /// Reads up to `into.size()` bytes at `offset`; 0 at the end of the file.
   /// `into` must stay alive until the co_await returns.

@@ -1,6 +1,7 @@
 // coring HTTP/1.1: the parser, requests and responses, the router and the server, in one include.
 #pragma once
 
+#include "coring/http/body_writer.hpp"
 #include "coring/http/date.hpp"
 #include "coring/http/parser.hpp"
 #include "coring/http/request.hpp"

@@ -7,6 +7,7 @@
 #include <string_view>
 
 #include "coring/fs/file.hpp"
+#include "coring/http/body_writer.hpp"
 
 namespace coring::http {
 
@@ -43,6 +44,9 @@ struct Response {
   /// early mid-body (it shrank), the connection is closed: the client sees a
   /// short body, never other bytes. See Response::from_file.
   std::shared_ptr<FileBody> file;
+  /// When set, a coroutine writes the body in pieces after the head (see
+  /// Response::stream; `body` and `file` are ignored).
+  std::shared_ptr<StreamBody> streamed;
 
   static Response text(std::string body, int status = 200) {
     Response r;
@@ -60,6 +64,23 @@ struct Response {
     Response r;
     r.status = status;
     r.file = std::make_shared<FileBody>(FileBody{std::move(file), offset, length});
+    return r;
+  }
+  /// A response whose body `write_body` writes in pieces: a callable taking a
+  /// BodyWriter& and returning Task<Result<void>> (or Task<>). The server sends
+  /// the head (with the first write), then runs it; the connection reads nothing
+  /// else meanwhile, and later pipelined responses wait their turn. With
+  /// `length` >= 0 the head says Content-Length: length, and the body must be
+  /// exactly that long (else the connection is closed after it); with -1 it
+  /// goes chunked to HTTP/1.1 clients and close-delimited to HTTP/1.0 ones.
+  /// It is not run for HEAD requests or 204/304 answers. A client that closes
+  /// or resets its connection meanwhile cancels it (its writes and waits fail
+  /// with operation_canceled). See docs/http.md.
+  template <class F>
+  static Response stream(F write_body, std::int64_t length = -1, int status = 200) {
+    Response r;
+    r.status = status;
+    r.streamed = std::make_shared<detail::StreamBodyOf<F>>(std::move(write_body), length);
     return r;
   }
   /// A status with its reason phrase as a text body ("404 Not Found\n").
