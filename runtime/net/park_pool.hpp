@@ -1,4 +1,4 @@
-// ParkPool: one shard's records of parked streams (park()), in chunks with a free list, so a parked stream costs 56 bytes and no malloc header.
+// ParkPool: one shard's records of parked streams (park()), in chunks with a free list, so a parked stream costs 56 bytes and no malloc header; and the FIFO of those due to be woken.
 #pragma once
 
 #include <cstdint>
@@ -13,9 +13,12 @@ namespace coring::detail {
 struct Conn;
 
 /// A parked stream: its connection (holding the Stream's reference), the handler and its
-/// two words, and the timer node of its timeout (or of a wake-up due at once). Free while
-/// `conn` is null; then `context` links the free list.
+/// two words, and the timer node of its timeout. Free while `conn` is null; then `context`
+/// links the free list. Due (its stream readable, waiting in the pool's FIFO for its turn
+/// to be woken) while `deadline` is kDue; it is then out of the timer heap.
 struct ParkRecord : TimerNode {
+  static constexpr int64_t kDue = -1;
+  bool due() const noexcept { return deadline == kDue; }
   Conn* conn = nullptr;
   ParkHandler handler = nullptr;
   void* context = nullptr;
@@ -39,6 +42,26 @@ class ParkPool {
     --used_;
   }
   std::size_t used() const noexcept { return used_; }
+
+  /// The FIFO of due records (ParkRecord::kDue), woken a bounded number per loop turn.
+  void push_due(ParkRecord* r) {
+    r->deadline = ParkRecord::kDue;
+    due_.push_back(r);
+  }
+  bool has_due() const noexcept { return due_head_ != due_.size(); }
+  ParkRecord* pop_due() noexcept {
+    ParkRecord* r = due_[due_head_++];
+    if (due_head_ == due_.size()) {
+      due_.clear();
+      due_head_ = 0;
+    }
+    return r;
+  }
+  /// Forgets the FIFO (its records stay in use: the shard's stop wakes them all).
+  void clear_due() noexcept {
+    due_.clear();
+    due_head_ = 0;
+  }
   /// Calls `f` on every record in use (records taken meanwhile may or may not be seen).
   template <class F>
   void for_each_used(F&& f) {
@@ -60,6 +83,8 @@ class ParkPool {
   std::vector<std::unique_ptr<ParkRecord[]>> chunks_;
   ParkRecord* free_ = nullptr;
   std::size_t used_ = 0;
+  std::vector<ParkRecord*> due_;
+  std::size_t due_head_ = 0;
 };
 
 }  // namespace coring::detail
