@@ -10,8 +10,8 @@
 // |         | has a timeout                        | taken over by park()      | receive (io_uring) queues them |
 // |         |                                      |                           | on the Conn                    |
 // | due     | conn->parked; the pool's FIFO of due | its own                   | as parked                      |
-// |         | records (deadline kDue), out of the  |                           |                                |
-// |         | timer heap                           |                           |                                |
+// |         | records (heap_index kDue), out of    |                           |                                |
+// |         | the timer heap                       |                           |                                |
 // | woken   | nothing: the waker detached it from  | handed to the handler's   | nothing of the record's        |
 // |         | conn->parked and the heap and put it | Stream                    |                                |
 // |         | back in the pool, then called the    |                           |                                |
@@ -82,7 +82,6 @@ void park(Stream stream, const ParkOptions& o) {
   r->handler = o.on_wake;
   r->context = o.context;
   r->cookie = o.cookie;
-  r->deadline = 0;
   c->parked = r;
   // Bytes (or EOF, an error, a full share) already there: handled on the next turn. Else the
   // driver makes sure they will reach the Conn (io_uring: the receive is armed; epoll: the

@@ -15,10 +15,11 @@ struct Conn;
 /// A parked stream: its connection (holding the Stream's reference), the handler and its
 /// two words, and the timer node of its timeout. Free while `conn` is null; then `context`
 /// links the free list. Due (its stream readable, waiting in the pool's FIFO for its turn
-/// to be woken) while `deadline` is kDue; it is then out of the timer heap.
+/// to be woken) while `heap_index` is kDue: it is then out of the timer heap, and its
+/// `deadline` holds the FIFO's link (so the FIFO costs no memory of its own).
 struct ParkRecord : TimerNode {
-  static constexpr int64_t kDue = -1;
-  bool due() const noexcept { return deadline == kDue; }
+  static constexpr uint32_t kDue = kNotQueued - 1;
+  bool due() const noexcept { return heap_index == kDue; }
   Conn* conn = nullptr;
   ParkHandler handler = nullptr;
   void* context = nullptr;
@@ -37,30 +38,33 @@ class ParkPool {
   }
   void put(ParkRecord* r) noexcept {
     r->conn = nullptr;
+    r->heap_index = TimerNode::kNotQueued;
     r->context = free_;
     free_ = r;
     --used_;
   }
   std::size_t used() const noexcept { return used_; }
 
-  /// The FIFO of due records (ParkRecord::kDue), woken a bounded number per loop turn.
-  void push_due(ParkRecord* r) {
-    r->deadline = ParkRecord::kDue;
-    due_.push_back(r);
+  /// The FIFO of due records (ParkRecord::kDue), woken a bounded number per loop turn;
+  /// linked through their `deadline`.
+  void push_due(ParkRecord* r) noexcept {
+    r->heap_index = ParkRecord::kDue;
+    r->deadline = 0;
+    if (due_tail_) due_tail_->deadline = reinterpret_cast<std::intptr_t>(r);
+    else due_head_ = r;
+    due_tail_ = r;
   }
-  bool has_due() const noexcept { return due_head_ != due_.size(); }
+  bool has_due() const noexcept { return due_head_ != nullptr; }
   ParkRecord* pop_due() noexcept {
-    ParkRecord* r = due_[due_head_++];
-    if (due_head_ == due_.size()) {
-      due_.clear();
-      due_head_ = 0;
-    }
+    ParkRecord* r = due_head_;
+    due_head_ = reinterpret_cast<ParkRecord*>(r->deadline);
+    if (!due_head_) due_tail_ = nullptr;
+    r->heap_index = TimerNode::kNotQueued;
     return r;
   }
-  /// Forgets the FIFO (its records stay in use: the shard's stop wakes them all).
+  /// Empties the FIFO (its records stay in use: the shard's stop wakes them all).
   void clear_due() noexcept {
-    due_.clear();
-    due_head_ = 0;
+    while (has_due()) pop_due();
   }
   /// Calls `f` on every record in use (records taken meanwhile may or may not be seen).
   template <class F>
@@ -83,8 +87,8 @@ class ParkPool {
   std::vector<std::unique_ptr<ParkRecord[]>> chunks_;
   ParkRecord* free_ = nullptr;
   std::size_t used_ = 0;
-  std::vector<ParkRecord*> due_;
-  std::size_t due_head_ = 0;
+  ParkRecord* due_head_ = nullptr;
+  ParkRecord* due_tail_ = nullptr;
 };
 
 }  // namespace coring::detail
