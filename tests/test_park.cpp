@@ -1,4 +1,6 @@
 // park(): a stream parked with no task wakes its handler when bytes arrive, when the peer closes, on its timeout and at the shard's stop; on both backends.
+#include <algorithm>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -13,6 +15,7 @@ namespace {
 struct Seen {
   std::vector<Woken> why;
   std::vector<std::uint64_t> cookies;
+  std::vector<std::uint64_t> turns;  // the loop turn each handler ran in
   std::string received;
   bool eof = false;
   bool inside_park = false;  // set while park() runs: a handler must never see it
@@ -35,6 +38,7 @@ void on_wake(Parked p) {
   seen->called_inside |= seen->inside_park;
   seen->why.push_back(p.why);
   seen->cookies.push_back(p.cookie);
+  seen->turns.push_back(this_shard_stats().loop_turns);
   if (p.why == Woken::readable) spawn(answer(std::move(p.stream), seen));
 }
 
@@ -42,6 +46,29 @@ void park_with(Stream s, Seen& seen, std::uint64_t cookie, Duration timeout = {}
   seen.inside_park = true;
   park(std::move(s), ParkOptions{&on_wake, &seen, cookie, timeout});
   seen.inside_park = false;
+}
+
+/// Connects `n` pairs through `l` and parks the server ends (cookie: their number, a 10 s
+/// timeout); returns the client ends.
+Task<std::vector<Stream>> park_many(Listener& l, Seen& seen, int n) {
+  std::vector<Stream> clients;
+  for (int i = 0; i < n; ++i) {
+    auto [client, server] = co_await test::connected_pair(l);
+    park_with(std::move(server), seen, static_cast<std::uint64_t>(i), 10s);
+    clients.push_back(std::move(client));
+  }
+  co_return clients;
+}
+
+/// Each client's "pong", then what the handlers and tasks saw of `n` streams sent "x" each.
+Task<> expect_pongs(std::vector<Stream>& clients, const Seen& seen) {
+  for (auto& c : clients) {
+    auto b = co_await c.recv();
+    REQUIRE(b);
+    CHECK(b->view() == "pong");
+  }
+  CHECK(seen.why.size() == clients.size());
+  CHECK(seen.received == std::string(clients.size(), 'x'));
 }
 
 /// io_uring without the receive's byte limit (Linux < 6.16): single-shot receives, re-armed per buffer.
@@ -144,22 +171,33 @@ TEST_CASE_TEMPLATE("park: the end of block_on wakes parked streams with stopped"
 TEST_CASE_TEMPLATE("park: many streams, each woken once by its own bytes", B, CORING_RUNGS, UringNoLimit) {
   test::run_on<B>([]() -> Task<> {
     Listener l = test::listen_local();
-    constexpr int kStreams = 200;
-    std::vector<Stream> clients;
     Seen seen;
-    for (int i = 0; i < kStreams; ++i) {
-      auto [client, server] = co_await test::connected_pair(l);
-      park_with(std::move(server), seen, static_cast<std::uint64_t>(i), 10s);
-      clients.push_back(std::move(client));
-    }
+    std::vector<Stream> clients = co_await park_many(l, seen, 200);
     for (auto& c : clients) REQUIRE(co_await c.send_all(std::string_view("x")));
-    for (auto& c : clients) {
-      auto b = co_await c.recv();
-      REQUIRE(b);
-      CHECK(b->view() == "pong");
-    }
-    CHECK(seen.why.size() == kStreams);
-    CHECK(seen.received == std::string(kStreams, 'x'));
+    co_await expect_pongs(clients, seen);
     CHECK(!seen.called_inside);
   });
+}
+
+TEST_CASE_TEMPLATE("park: a burst of wake-ups runs at most park_wakes_per_turn handlers a turn", B, CORING_BACKENDS) {
+  RuntimeOptions opts;
+  opts.park_wakes_per_turn = 4;
+  test::run_on<B>(
+      []() -> Task<> {
+        Listener l = test::listen_local();
+        constexpr int kStreams = 32;
+        Seen seen;
+        std::vector<Stream> clients = co_await park_many(l, seen, kStreams);
+        (void)co_await sleep_for(20ms);  // every receive armed
+        // All at once, with no turn of the loop in between: every stream is due together.
+        for (auto& c : clients) REQUIRE(::send(c.native_handle(), "x", 1, MSG_NOSIGNAL) == 1);
+        co_await expect_pongs(clients, seen);
+        std::map<std::uint64_t, int> per_turn;
+        for (auto t : seen.turns) ++per_turn[t];
+        int most = 0;
+        for (auto [turn, n] : per_turn) most = std::max(most, n);
+        CHECK(most <= 4);
+        CHECK(per_turn.size() >= kStreams / 4);
+      },
+      opts);
 }

@@ -55,6 +55,11 @@ struct RuntimeOptions {
   /// unconsumed before the runtime stops receiving for it (TCP flow control
   /// then pushes back on the peer).
   uint32_t buffers_per_connection = 8;
+  /// Parked streams (park()) whose handlers one loop turn runs at most; the rest of a
+  /// burst of wake-ups wait for the next turns, in order. It bounds the tasks a burst
+  /// starts at once (on io_uring a response's send completes a turn later, so each
+  /// holds its frame until then). At least 1.
+  uint32_t park_wakes_per_turn = 16;
   /// How long a stopping runtime lets cancelled spawned tasks finish.
   std::chrono::milliseconds drain_timeout{5000};
   /// Cross-shard calls in flight from one shard to another before the sender

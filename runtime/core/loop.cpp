@@ -79,7 +79,7 @@ void Loop::run_ready() {
 void Loop::poll_io(int64_t until) {
   ++stats.loop_turns;
   int64_t timeout = -1;
-  if (!ready_.empty() || woken_) {  // woken_: mail noticed but not read yet
+  if (!ready_.empty() || woken_ || parks_.has_due()) {  // woken_: mail noticed but not read yet
     timeout = 0;
   } else {
     int64_t next = timers_.empty() ? until : timers_.next_deadline();
@@ -94,6 +94,7 @@ void Loop::poll_io(int64_t until) {
     process_mail();
   }
   timers_.fire_due(now_);
+  if (parks_.has_due()) wake_due_parked(*this);
 }
 
 void Loop::sweep_orphans() noexcept {

@@ -52,7 +52,8 @@ class Loop {
   /// Runs `root` until it finishes, then stops the shard's tasks (stop_tasks).
   void run_root(std::coroutine_handle<> root);
   /// A loop turn is run_ready() then poll_io(): resume ready tasks, then wait
-  /// for I/O (bounded by the next timer) and fire due timers.
+  /// for I/O (bounded by the next timer), fire due timers and wake due parked
+  /// streams (a bounded number per turn).
   void run_ready();
   /// Waits for I/O, bounded by the next timer and by `until` (absolute ns, -1: none).
   void poll_io(int64_t until = -1);

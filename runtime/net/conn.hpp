@@ -30,7 +30,7 @@ struct Conn {
   Loop* loop;
   int fd;
   uint32_t refs = 1;
-  SmallRing<RecvItem, 2> queue;      // received, not yet handed to the user
+  SmallRing<RecvItem, 2, uint16_t> queue;  // received, not yet handed to the user (at most `share`)
   SendAwaiter* send_head = nullptr;  // the send in flight; the rest queue behind it
   RecvAwaiter* reader = nullptr;     // task waiting in recv()
   ParkRecord* parked = nullptr;      // parked (park()): no reader; the driver calls StreamOps::wake_parked

@@ -9,19 +9,24 @@
 // | parked  | conn->parked; the timer heap when it | its own: the Stream's,    | pool buffers only: an armed    |
 // |         | has a timeout                        | taken over by park()      | receive (io_uring) queues them |
 // |         |                                      |                           | on the Conn                    |
-// | due     | conn->parked; the timer heap at      | its own                   | as parked                      |
-// |         | deadline 0 (bytes were there at      |                           |                                |
-// |         | park time: handled next turn)        |                           |                                |
+// | due     | conn->parked; the pool's FIFO of due | its own                   | as parked                      |
+// |         | records (heap_index kDue), out of    |                           |                                |
+// |         | the timer heap                       |                           |                                |
 // | woken   | nothing: the waker detached it from  | handed to the handler's   | nothing of the record's        |
 // |         | conn->parked and the heap and put it | Stream                    |                                |
 // |         | back in the pool, then called the    |                           |                                |
 // |         | handler                              |                           |                                |
 //
-// The wakers: the driver, when it queues bytes, EOF or an error on a Conn with no reader
-// (StreamOps::wake_parked, the last thing it does with the Conn); the record's timer; the
-// shard's stop (wake_all_parked: Runtime::shutdown, or the end of block_on). The handler
-// runs in the loop, never inside park(), except while the shard is stopping.
+// The wakers: the loop's turn, for due records (wake_due_parked: at most
+// RuntimeOptions::park_wakes_per_turn of them, in order, so a burst of wake-ups does not
+// start a task each in one turn); the record's timer; the shard's stop (wake_all_parked:
+// Runtime::shutdown, or the end of block_on). A record becomes due when the driver queues
+// bytes, EOF or an error on a Conn with no reader (StreamOps::wake_parked), or at park()
+// if they are already there. The handler runs in the loop, never inside park(), except
+// while the shard is stopping.
 #include "coring/net/park.hpp"
+
+#include <algorithm>
 
 #include "runtime/core/loop.hpp"
 #include "runtime/net/park_pool.hpp"
@@ -48,7 +53,13 @@ void wake(ParkRecord* r, Woken why) {
   h(std::move(p));
 }
 
-void fire_due(TimerNode* t) { wake(static_cast<ParkRecord*>(t), Woken::readable); }
+// Queues `r` to be woken by a coming turn (once: later bytes find it due already).
+void make_due(ParkRecord* r) noexcept {
+  if (r->due()) return;
+  Loop* loop = r->conn->loop;
+  if (r->queued()) loop->timers().remove(r);
+  loop->parks().push_due(r);
+}
 
 void fire_timeout(TimerNode* t) {
   auto* r = static_cast<ParkRecord*>(t);
@@ -78,9 +89,7 @@ void park(Stream stream, const ParkOptions& o) {
   bool ready = !c->queue.empty() || c->rx_end;
   if (!ready && !c->rx_armed) ready = loop->driver().recv_start(*c);
   if (ready) {
-    r->deadline = 0;
-    r->fire = &fire_due;
-    loop->timers().add(r);
+    make_due(r);
   } else if (o.timeout.count() > 0) {
     r->deadline = detail::now_ns() + o.timeout.count();
     r->fire = &fire_timeout;
@@ -88,11 +97,18 @@ void park(Stream stream, const ParkOptions& o) {
   }
 }
 
-void detail::StreamOps::wake_parked(Conn& c) noexcept { wake(c.parked, Woken::readable); }
+void detail::StreamOps::wake_parked(Conn& c) noexcept { make_due(c.parked); }
 
 Conn* detail::StreamOps::take(Stream& s) noexcept { return std::exchange(s.conn_, nullptr); }
 
+void detail::wake_due_parked(Loop& loop) {
+  ParkPool& parks = loop.parks();
+  for (uint32_t n = std::max<uint32_t>(loop.options().park_wakes_per_turn, 1); n > 0 && parks.has_due(); --n)
+    wake(parks.pop_due(), Woken::readable);
+}
+
 void detail::wake_all_parked(Loop& loop) {
+  loop.parks().clear_due();
   loop.parks().for_each_used([](ParkRecord* r) { wake(r, Woken::stopped); });
 }
 

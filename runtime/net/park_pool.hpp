@@ -1,4 +1,4 @@
-// ParkPool: one shard's records of parked streams (park()), in chunks with a free list, so a parked stream costs 56 bytes and no malloc header.
+// ParkPool: one shard's records of parked streams (park()), in chunks with a free list, so a parked stream costs 56 bytes and no malloc header; and the FIFO of those due to be woken.
 #pragma once
 
 #include <cstdint>
@@ -13,9 +13,13 @@ namespace coring::detail {
 struct Conn;
 
 /// A parked stream: its connection (holding the Stream's reference), the handler and its
-/// two words, and the timer node of its timeout (or of a wake-up due at once). Free while
-/// `conn` is null; then `context` links the free list.
+/// two words, and the timer node of its timeout. Free while `conn` is null; then `context`
+/// links the free list. Due (its stream readable, waiting in the pool's FIFO for its turn
+/// to be woken) while `heap_index` is kDue: it is then out of the timer heap, and its
+/// `deadline` holds the FIFO's link (so the FIFO costs no memory of its own).
 struct ParkRecord : TimerNode {
+  static constexpr uint32_t kDue = kNotQueued - 1;
+  bool due() const noexcept { return heap_index == kDue; }
   Conn* conn = nullptr;
   ParkHandler handler = nullptr;
   void* context = nullptr;
@@ -34,11 +38,34 @@ class ParkPool {
   }
   void put(ParkRecord* r) noexcept {
     r->conn = nullptr;
+    r->heap_index = TimerNode::kNotQueued;
     r->context = free_;
     free_ = r;
     --used_;
   }
   std::size_t used() const noexcept { return used_; }
+
+  /// The FIFO of due records (ParkRecord::kDue), woken a bounded number per loop turn;
+  /// linked through their `deadline`.
+  void push_due(ParkRecord* r) noexcept {
+    r->heap_index = ParkRecord::kDue;
+    r->deadline = 0;
+    if (due_tail_) due_tail_->deadline = reinterpret_cast<std::intptr_t>(r);
+    else due_head_ = r;
+    due_tail_ = r;
+  }
+  bool has_due() const noexcept { return due_head_ != nullptr; }
+  ParkRecord* pop_due() noexcept {
+    ParkRecord* r = due_head_;
+    due_head_ = reinterpret_cast<ParkRecord*>(r->deadline);
+    if (!due_head_) due_tail_ = nullptr;
+    r->heap_index = TimerNode::kNotQueued;
+    return r;
+  }
+  /// Empties the FIFO (its records stay in use: the shard's stop wakes them all).
+  void clear_due() noexcept {
+    while (has_due()) pop_due();
+  }
   /// Calls `f` on every record in use (records taken meanwhile may or may not be seen).
   template <class F>
   void for_each_used(F&& f) {
@@ -60,6 +87,8 @@ class ParkPool {
   std::vector<std::unique_ptr<ParkRecord[]>> chunks_;
   ParkRecord* free_ = nullptr;
   std::size_t used_ = 0;
+  ParkRecord* due_head_ = nullptr;
+  ParkRecord* due_tail_ = nullptr;
 };
 
 }  // namespace coring::detail

@@ -9,8 +9,10 @@
 namespace coring::detail {
 
 /// FIFO of trivially copyable T. Holds N elements inline (an idle connection
-/// pays no allocation); grows by doubling on the heap past that.
-template <class T, uint32_t N>
+/// pays no allocation); grows by doubling on the heap past that. `Index` counts
+/// the elements held: a narrower one makes the ring smaller where the caller
+/// bounds how many it holds (below its maximum).
+template <class T, uint32_t N, class Index = uint32_t>
 class SmallRing {
   static_assert(std::is_trivially_copyable_v<T>);
   static_assert((N & (N - 1)) == 0, "N must be a power of two");
@@ -23,6 +25,8 @@ class SmallRing {
   }
   bool empty() const noexcept { return size_ == 0; }
   uint32_t size() const noexcept { return size_; }
+  /// The most elements it can hold.
+  static constexpr uint32_t max_size() noexcept { return Index(~Index(0)); }
   T& front() noexcept { return data_[head_]; }
   void push(const T& v) {
     if (size_ == cap_) grow();
@@ -31,7 +35,7 @@ class SmallRing {
   }
   T pop() noexcept {
     T v = data_[head_];
-    head_ = (head_ + 1) & (cap_ - 1);
+    head_ = static_cast<Index>((head_ + 1) & (cap_ - 1));
     --size_;
     return v;
   }
@@ -47,8 +51,8 @@ class SmallRing {
   }
   T inline_[N];
   T* data_ = inline_;
-  uint32_t head_ = 0;
-  uint32_t size_ = 0;
+  Index head_ = 0;  // < cap_
+  Index size_ = 0;
   uint32_t cap_ = N;
 };
 

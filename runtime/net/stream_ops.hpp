@@ -23,8 +23,8 @@ struct StreamOps {
   static RecvAwaiter* hand_to_reader(Conn& c, uint16_t id, uint32_t len) noexcept;
   static void resume_reader(RecvAwaiter* r) noexcept;
   /// A driver queued data, EOF or an error on `c`, which has no reader but is parked
-  /// (c.parked): calls its park handler. The caller must not touch `c` afterwards (the
-  /// handler may drop the stream).
+  /// (c.parked): its park handler is due, and runs from a coming loop turn
+  /// (wake_due_parked); nothing runs now.
   static void wake_parked(Conn& c) noexcept;
   /// Takes the connection out of `s` with its reference (park()).
   static Conn* take(Stream& s) noexcept;
@@ -68,6 +68,9 @@ struct StreamOps {
   static void remove_queued(Conn& c, SendAwaiter& a) noexcept;
 };
 
+/// Runs the handlers of the parked streams that are due (readable), in order, at most
+/// RuntimeOptions::park_wakes_per_turn of them: once per loop turn.
+void wake_due_parked(Loop& loop);
 /// Wakes every parked stream of `loop` with Woken::stopped (the shard is stopping).
 void wake_all_parked(Loop& loop);
 

@@ -41,7 +41,9 @@ struct ParkOptions {
 /// (the kernel takes a buffer only when bytes arrive, and the bytes then wait in the
 /// stream's queue for the next recv()); on epoll the socket stays registered and the bytes
 /// wait in the kernel. Call it on the stream's own shard. If bytes are already there, the
-/// handler runs on the loop's next turn. If the shard is already stopping, the handler
+/// handler runs on the loop's next turn. A turn runs at most
+/// RuntimeOptions::park_wakes_per_turn handlers of readable streams, in the order they
+/// became readable; the others wait for the next turns. If the shard is already stopping, the handler
 /// runs at once, inside park(), with Woken::stopped (so a handler must not park again on
 /// `stopped`). An empty stream is ignored.
 void park(Stream stream, const ParkOptions& options);
