@@ -14,6 +14,7 @@
 #include "coring/core/when_any.hpp"
 #include "coring/fs/file.hpp"
 #include "coring/log.hpp"
+#include "coring/net/activation.hpp"
 #include "coring/net/address.hpp"
 #include "coring/net/buffer.hpp"
 #include "coring/net/buffered_reader.hpp"
