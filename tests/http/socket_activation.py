@@ -64,8 +64,15 @@ def http_ok(port):
     return r.startswith(b"HTTP/1.1 200") and r.endswith(b"Hello, World!")
 
 
-# 1. The unit pair, started as systemd starts it: socket on fd 3, LISTEN_PID = the service's pid.
+# 0. docs/deploy.md shows these units: every setting of theirs is in its text.
 sock_unit, svc_unit = unit("coring-http.socket"), unit("coring-http.service")
+doc = open(os.path.join(root, "docs/deploy.md")).read()
+for name, u in (("coring-http.socket", sock_unit), ("coring-http.service", svc_unit)):
+    for k, v in u.items():
+        if k not in ("Description", "WantedBy") and f"{k}={v}" not in doc:
+            sys.exit(f"FAIL: docs/deploy.md does not show {k}={v} of examples/systemd/{name}")
+
+# 1. The unit pair, started as systemd starts it: socket on fd 3, LISTEN_PID = the service's pid.
 argv = shlex.split(svc_unit["ExecStart"])
 argv[0] = http_bin
 for backend in ("uring", "epoll"):
