@@ -29,18 +29,15 @@ int plain_socket(int type, bool listen_too, int flags = 0) {
 
 bool is_open(int fd) { return ::fcntl(fd, F_GETFD) >= 0; }
 
-// One connection through `l` to `addr`, a byte each way.
-Task<> round_trip(Listener& l, const SocketAddress& addr) {
-  auto c = co_await Stream::connect(addr);
-  REQUIRE(c);
-  auto s = co_await l.accept();
-  REQUIRE(s);
-  REQUIRE(co_await c->send_all("ping"));
-  auto got = co_await s->recv();
+// One connection through `l`, a message each way.
+Task<> round_trip(Listener& l) {
+  auto [client, server] = co_await test::connected_pair(l);
+  REQUIRE(co_await client.send_all("ping"));
+  auto got = co_await server.recv();
   REQUIRE(got);
   CHECK(got->view() == "ping");
-  REQUIRE(co_await s->send_all("pong"));
-  auto back = co_await c->recv();
+  REQUIRE(co_await server.send_all("pong"));
+  auto back = co_await client.recv();
   REQUIRE(back);
   CHECK(back->view() == "pong");
 }
@@ -66,10 +63,9 @@ TEST_CASE_TEMPLATE("adopt: serves a listening socket made elsewhere, in the back
       const bool nonblocking = ::fcntl(fd, F_GETFL) & O_NONBLOCK;
       CHECK(nonblocking == (B::backend == Backend::epoll));
       CHECK((::fcntl(fd, F_GETFD) & FD_CLOEXEC) != 0);
-      const SocketAddress addr = l->local_address();
-      CHECK(addr.port() != 0);
-      co_await round_trip(*l, addr);
-      co_await round_trip(*l, addr);
+      CHECK(l->local_address().port() != 0);
+      co_await round_trip(*l);
+      co_await round_trip(*l);
       l->close();
       co_await test::nap(std::chrono::milliseconds(5));
       CHECK_FALSE(is_open(fd));  // the Listener owned it
@@ -198,7 +194,7 @@ TEST_CASE("activation_fds: reads LISTEN_PID/LISTEN_FDS/LISTEN_FDNAMES from 3 on,
   test::run_on<test::Epoll>([]() -> Task<> {
     auto l = Listener::adopt(::dup(3));
     REQUIRE(l);
-    co_await round_trip(*l, l->local_address());
+    co_await round_trip(*l);
   });
 
   ::close(3);

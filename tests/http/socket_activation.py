@@ -91,32 +91,28 @@ for backend in ("uring", "epoll"):
     print(f"socket activation, {backend}: ok")
 
 # 2. --listen-fd N, without the variables: coring-http and coring-echo.
+def echoes(port):
+    with socket.create_connection(("127.0.0.1", port), timeout=5) as c:
+        c.sendall(b"ping")
+        return c.recv(16) == b"ping"
+
+
+def serve_listen_fd(binary, backend, shards, check, what):
+    """Runs `binary --listen-fd N` on a fresh listening socket and checks it serves, then stops it."""
+    s = listening_socket(128)
+    port = s.getsockname()[1]
+    fd = os.dup(s.fileno())
+    s.close()
+    proc = subprocess.Popen([binary, "--listen-fd", str(fd), "--backend", backend, "--shards", str(shards)],
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, pass_fds=(fd,))
+    os.close(fd)
+    wait_serving(proc, lambda: check(port), f"{what} --listen-fd ({backend})")
+    stop(proc, f"{what} --listen-fd ({backend})")
+
+
 for backend in ("uring", "epoll"):
-    s = listening_socket(128)
-    port = s.getsockname()[1]
-    fd = os.dup(s.fileno())
-    s.close()
-    proc = subprocess.Popen([http_bin, "--listen-fd", str(fd), "--backend", backend, "--shards", "1"],
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, pass_fds=(fd,))
-    os.close(fd)
-    wait_serving(proc, lambda: http_ok(port), f"coring-http --listen-fd ({backend})")
-    stop(proc, f"coring-http --listen-fd ({backend})")
-
-    s = listening_socket(128)
-    port = s.getsockname()[1]
-    fd = os.dup(s.fileno())
-    s.close()
-    proc = subprocess.Popen([echo_bin, "--listen-fd", str(fd), "--backend", backend, "--shards", "2"],
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, pass_fds=(fd,))
-    os.close(fd)
-
-    def echoes():
-        with socket.create_connection(("127.0.0.1", port), timeout=5) as c:
-            c.sendall(b"ping")
-            return c.recv(16) == b"ping"
-
-    wait_serving(proc, echoes, f"coring-echo --listen-fd ({backend})")
-    stop(proc, f"coring-echo --listen-fd ({backend})")
+    serve_listen_fd(http_bin, backend, 1, http_ok, "coring-http")
+    serve_listen_fd(echo_bin, backend, 2, echoes, "coring-echo")
     print(f"--listen-fd, {backend}: ok")
 
 # 3. A descriptor that is not a listening socket is refused with a clear error.
