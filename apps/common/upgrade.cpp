@@ -161,7 +161,8 @@ Task<bool> hand_over(const char* app, Stream& s, ListenerTable& table) {
                fds.size() == 1 ? "" : "s");
   // The usual graceful stop: it closes the listeners without losing a connection (each one's
   // backlog is taken and served), then "stopped" lets the successor accept.
-  ::kill(::getpid(), SIGTERM);
+  // (Not when a stop has begun already: a second SIGTERM ends the process at once.)
+  if (!stop_requested()) ::kill(::getpid(), SIGTERM);
   for (int i = 0; i < 10'000 && table.accepting() > 0; ++i) co_await sleep_for(1ms);
   (void)co_await s.send_all(std::string_view("stopped\n"));
   co_return true;
