@@ -111,6 +111,7 @@ void detail::ListenerOps::shut(ListenerState& l) noexcept {
   if (l.closed) return;
   l.closed = true;
   if (l.queued()) detail::timer_remove(&l);
+  l.unix_file.remove();  // at once: new connections are refused from here
   ++l.refs;  // until accept_stopped(): the driver may still queue sockets on it
   if (l.loop->driver().accept_stop(l)) accept_stopped(l);
 }
@@ -135,7 +136,6 @@ void detail::ListenerOps::accept_stopped(ListenerState& l) noexcept {
     break;
   }
   l.loop->driver().listener_close(l);
-  l.unix_file.remove();
   l.drained = true;
   wake_later(l);
   unref(&l);
