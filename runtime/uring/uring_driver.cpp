@@ -55,6 +55,11 @@ class UringDriver final : public Driver {
   explicit UringDriver(Loop& loop) : loop_(loop), pool_(loop.pool()) {}
   ~UringDriver() override {
     if (ring_ok_) io_uring_queue_exit(&ring_);
+    for (UringListener* l : closing_) {
+      while (!l->queue.empty()) ::close(l->queue.pop());
+      ::close(l->fd);
+      delete l;
+    }
     uring::free_buf_ring(buf_ring_, pool_.count());
   }
 
@@ -248,6 +253,7 @@ class UringDriver final : public Driver {
       l.pausing = true;
       cancel_slot(l.accept_slot);
     }
+    closing_.push_back(&l);
     return false;
   }
 
@@ -575,6 +581,7 @@ class UringDriver final : public Driver {
       l->armed = false;
       l->pausing = false;
       if (l->closed) {  // its last CQE after accept_stop(): drain the backlog, close
+        std::erase(closing_, l);
         ListenerOps::accept_stopped(*l);
         return;
       }
@@ -613,6 +620,9 @@ class UringDriver final : public Driver {
   Slot no_waiter_{Slot::kNone, nullptr, nullptr};
   std::vector<UringConn*> starved_;
   std::vector<UringConn*> resuming_;  // scratch for resume_starved()
+  // Closing listeners whose cancelled multishot accept has not ended yet: freed with the
+  // driver if the runtime ends first (its last CQE then never comes).
+  std::vector<UringListener*> closing_;
   bool skip_success_ = false;
   bool msg_ring_ = false;  // IORING_OP_MSG_RING available for cross-shard wake-ups
   Slot wake_slot_{};          // user_data of MSG_RING CQEs that wake this loop
