@@ -8,8 +8,10 @@
 
 #include "coring/coring.hpp"
 #include "common/app_setup.hpp"
+#include "common/inherited_listeners.hpp"
 #include "common/listen_everywhere.hpp"
 #include "holder.hpp"
+#include "common/upgrade.hpp"
 #include "threaded_echo.hpp"
 
 using namespace coring;
@@ -33,12 +35,18 @@ Task<> serve(Listener l) {
 }
 
 /// Binds `addr` on the calling shard (SO_REUSEPORT: one listener per shard,
-/// the kernel spreads connections), serves it, and returns the bound address.
-Result<SocketAddress> listen_here(const SocketAddress& addr) {
+/// the kernel spreads connections), or adopts its share of the inherited
+/// sockets, serves them, and returns the address.
+Result<SocketAddress> listen_here(const SocketAddress& addr, const apps::ListenSetup& setup, apps::ListenerTable& table) {
+  auto serve_one = [&table](Listener l) {
+    const int fd = l.native_handle();
+    spawn(table.track(fd, serve(std::move(l))));
+  };
+  if (!setup.inherited.empty()) return apps::adopt_share("coring-echo", setup, serve_one);
   auto l = Listener::bind(addr, ListenOptions{.reuse_port = true});
   if (!l) return l.error();
   SocketAddress bound = l->local_address();
-  spawn(serve(std::move(*l)));
+  serve_one(std::move(*l));
   return bound;
 }
 
@@ -51,18 +59,27 @@ void print_stats(const std::vector<RuntimeStats>& shards) {
                  s.buffer_exhausted, s.recv_paused);
 }
 
-Task<int> run(Runtime& rt, std::string text, std::string hold_addr, long hold_ms) {
+Task<int> run(Runtime& rt, std::string text, const apps::ListenSetup& setup, apps::ListenerTable& table,
+               std::string hold_addr, long hold_ms) {
   auto addr = SocketAddress::parse(text);
   if (!addr) {
     std::fprintf(stderr, "coring-echo: bad address %s\n", text.c_str());
     co_return 1;
   }
-  auto bound = co_await apps::listen_on_every_shard("coring-echo", *addr, listen_here);
+  auto start = [&](const SocketAddress& a) { return listen_here(a, setup, table); };
+  auto bound = co_await apps::listen_on_every_shard("coring-echo", *addr, start);
   if (!bound) co_return 1;
   if (!hold_addr.empty()) {  // on shard 0 only: beside its echo connections
     auto h = SocketAddress::parse(hold_addr);
     if (!h || !apps::start_holder(*h, std::chrono::milliseconds(hold_ms))) {
       std::fprintf(stderr, "coring-echo: cannot hold on %s\n", hold_addr.c_str());
+      co_return 1;
+    }
+  }
+  if (!setup.upgrade_socket.empty()) {
+    if (auto u = apps::serve_upgrades("coring-echo", setup.upgrade_socket, table); !u) {
+      std::fprintf(stderr, "coring-echo: cannot serve upgrades on %s: %s\n", setup.upgrade_socket.c_str(),
+                   u.error().message().c_str());
       co_return 1;
     }
   }
@@ -104,6 +121,8 @@ int main(int argc, char** argv) {
                  "also listen here (shard 0): connections keep every buffer until paused at their share, "
                  "hold them --hold-ms, then release them (bench/starvation.sh)");
   app.add_option("--hold-ms", hold_ms, "how long a --hold-port connection keeps its buffers")->capture_default_str();
+  apps::ListenSetup setup;
+  apps::add_listen_options(app, setup);
   apps::add_log_level_option(app);
   CLI11_PARSE(app, argc, argv);
 
@@ -112,10 +131,12 @@ int main(int argc, char** argv) {
   std::signal(SIGPIPE, SIG_IGN);
   const std::string addr = host + ":" + std::to_string(port);
   if (backend == "threads") return apps::run_threaded_echo(addr);
+  if (!apps::gather_inherited("coring-echo", setup)) return 1;  // before threads: it reads the environment
 
   opts.backend = *parse_backend(backend);
   opts.drain_timeout = std::chrono::milliseconds(drain_ms);
   Runtime rt(opts);
   const std::string hold = hold_port ? host + ":" + std::to_string(hold_port) : std::string();
-  return rt.block_on(run(rt, addr, hold, hold_ms));
+  apps::ListenerTable table(rt.shards());
+  return rt.block_on(run(rt, addr, setup, table, hold, hold_ms));
 }

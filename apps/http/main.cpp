@@ -7,7 +7,9 @@
 #include <vector>
 
 #include "common/app_setup.hpp"
+#include "common/inherited_listeners.hpp"
 #include "common/listen_everywhere.hpp"
+#include "common/upgrade.hpp"
 #include "coring/coring.hpp"
 #include "coring/http/http.hpp"
 #include "routes.hpp"
@@ -21,34 +23,47 @@ struct Config {
   uint16_t port = 8080;
   std::string root;
   http::ServerOptions server;
+  apps::ListenSetup listen;  // inherited sockets and hot upgrade
 };
 
 /// One server per shard; each slot is written once, by its own shard, at start-up.
 using ShardServers = std::vector<std::optional<http::Server>>;
 
-/// Starts the calling shard's server: its own SO_REUSEPORT listener on `addr`
-/// and its own copy of the routes. Returns the address it listens on.
+/// Starts the calling shard's server: its own copy of the routes on its own SO_REUSEPORT
+/// listener on `addr`, or on its share of the inherited sockets. Returns the address it listens on.
 Result<SocketAddress> start_shard(const Config& cfg, const SocketAddress& addr, const http::Router& routes,
-                                  ShardServers& servers, apps::ShardMetrics& metrics) {
+                                  ShardServers& servers, apps::ShardMetrics& metrics, apps::ListenerTable& table) {
+  auto& server = servers[this_shard()].emplace(routes, cfg.server);
+  metrics.attach(this_shard(), &server.stats());
+  auto serve = [&](Listener l) {
+    const int fd = l.native_handle();
+    spawn(table.track(fd, server.serve(std::move(l))));
+  };
+  if (!cfg.listen.inherited.empty()) return apps::adopt_share("coring-http", cfg.listen, serve);
   auto l = Listener::bind(addr, ListenOptions{.reuse_port = true});
   if (!l) return l.error();
   const SocketAddress bound = l->local_address();
-  auto& server = servers[this_shard()].emplace(routes, cfg.server);
-  metrics.attach(this_shard(), &server.stats());
-  spawn(server.serve(std::move(*l)));
+  serve(std::move(*l));
   return bound;
 }
 
 Task<int> run(Runtime& rt, const Config& cfg, const http::Router& routes, ShardServers& servers,
-              apps::ShardMetrics& metrics) {
+              apps::ShardMetrics& metrics, apps::ListenerTable& table) {
   auto addr = SocketAddress::parse(cfg.host + ":" + std::to_string(cfg.port));
   if (!addr) {
     std::fprintf(stderr, "coring-http: bad address %s:%u\n", cfg.host.c_str(), cfg.port);
     co_return 1;
   }
-  auto start = [&](const SocketAddress& a) { return start_shard(cfg, a, routes, servers, metrics); };
+  auto start = [&](const SocketAddress& a) { return start_shard(cfg, a, routes, servers, metrics, table); };
   auto bound = co_await apps::listen_on_every_shard("coring-http", *addr, start);
   if (!bound) co_return 1;
+  if (!cfg.listen.upgrade_socket.empty()) {
+    if (auto u = apps::serve_upgrades("coring-http", cfg.listen.upgrade_socket, table); !u) {
+      std::fprintf(stderr, "coring-http: cannot serve upgrades on %s: %s\n", cfg.listen.upgrade_socket.c_str(),
+                   u.error().message().c_str());
+      co_return 1;
+    }
+  }
   std::fprintf(stderr, "coring-http: listening on %s\n", bound->to_string().c_str());
   std::fprintf(stderr, "coring-http: %u shard%s, %s backend\n", rt.shards(), rt.shards() == 1 ? "" : "s",
                std::string(rt.backend_name()).c_str());
@@ -90,6 +105,7 @@ int main(int argc, char** argv) {
   app.add_option("--body-timeout-ms", body_ms, "time allowed for a request body (then 408)")->capture_default_str();
   app.add_option("--idle-timeout-ms", idle_ms, "keep-alive idle time before a connection is closed")->capture_default_str();
   app.add_option("--send-timeout-ms", send_ms, "time allowed to send one batch of responses")->capture_default_str();
+  apps::add_listen_options(app, cfg.listen);
   apps::add_log_level_option(app);
   CLI11_PARSE(app, argc, argv);
   cfg.server.header_timeout = std::chrono::milliseconds(header_ms);
@@ -105,11 +121,13 @@ int main(int argc, char** argv) {
   apps::raise_fd_limit();
   block_signals(SIGINT, SIGTERM);  // before any thread starts: they inherit the mask
   std::signal(SIGPIPE, SIG_IGN);
+  if (!apps::gather_inherited("coring-http", cfg.listen)) return 1;  // before threads: it reads the environment
   opts.backend = *parse_backend(backend);
   opts.drain_timeout = std::chrono::milliseconds(drain_ms);
   Runtime rt(opts);
   auto metrics = std::make_shared<apps::ShardMetrics>(rt.shards());
   const http::Router routes = apps::make_routes(files, metrics);
   ShardServers servers(rt.shards());
-  return rt.block_on(run(rt, cfg, routes, servers, *metrics));
+  apps::ListenerTable table(rt.shards());
+  return rt.block_on(run(rt, cfg, routes, servers, *metrics, table));
 }

@@ -35,6 +35,7 @@ struct Config {
   uint32_t pipeline = 1;        // --http: requests sent back to back per exchange
   std::string path = "/";       // --http: the request target
   int64_t expect_body = -1;     // --http: required Content-Length (-1: any)
+  uint32_t renew = 0;           // --http --rate: replace each connection after this many requests (renew.cpp)
 };
 
 // Patterns: one shared block of pseudo-random bytes; message k of connection

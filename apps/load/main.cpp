@@ -30,6 +30,7 @@
 
 #include "common/app_setup.hpp"
 #include "load.hpp"
+#include "renew.hpp"
 
 using namespace coring;
 using namespace coring::load;
@@ -232,8 +233,16 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(1u, 1024u));
   app.add_option("--path", cfg.path, "--http: request target");
   app.add_option("--expect-body", cfg.expect_body, "--http: required Content-Length of every response");
+  app.add_option("--renew", cfg.renew,
+                 "--http --rate: a connection is replaced after K requests (keep-alive and new connections mixed); "
+                 "prints a second JSON line counting failed requests, resets, refused connects and retries")
+      ->check(CLI::Range(1u, 1'000'000u));
   apps::add_log_level_option(app);
   CLI11_PARSE(app, argc, argv);
+  if (cfg.renew > 0 && (!cfg.http || cfg.rate <= 0 || cfg.pipeline != 1 || cfg.hold_idle)) {
+    std::fprintf(stderr, "coring-load: --renew needs --http and --rate (no --pipeline, no --hold-idle)\n");
+    return 2;
+  }
   if (cfg.hold_idle && cfg.rate > 0 && cfg.active == 0) {
     std::fprintf(stderr, "coring-load: --rate with --hold-idle needs --active K (the connections that send)\n");
     return 2;
@@ -274,6 +283,12 @@ int main(int argc, char** argv) {
                cfg.http ? ("HTTP GET " + cfg.path + " x" + std::to_string(cfg.pipeline)).c_str()
                         : (std::to_string(cfg.size) + "-byte messages").c_str(),
                cfg.rate > 0 ? ("open loop at " + std::to_string(int64_t(cfg.rate)) + " req/s").c_str() : "closed loop");
+  if (cfg.renew > 0) {  // renew.cpp
+    const RenewCounts rc = rt.block_on(run_renew(sh, *server));
+    print_report(sh, Report{cfg.connections, cfg.duration}, rt.backend_name());
+    print_renew(rc);
+    return rc.failed || rc.resets || rc.refused || sh.errors ? 1 : 0;
+  }
   const Report rep = rt.block_on(run(sh, *server, sources));
   print_report(sh, rep, rt.backend_name());
   if (!cfg.cdf_path.empty() && !write_cdf(sh.hist, cfg.cdf_path))

@@ -15,6 +15,7 @@
 #include "coring/core/yield.hpp"
 #include "coring/fs/file.hpp"
 #include "coring/log.hpp"
+#include "coring/net/activation.hpp"
 #include "coring/net/address.hpp"
 #include "coring/net/buffer.hpp"
 #include "coring/net/buffered_reader.hpp"

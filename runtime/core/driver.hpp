@@ -110,6 +110,12 @@ class Driver {
   virtual ListenerState* make_listener(Loop& loop, int fd, const ListenOptions& opts) = 0;
   /// Ensures accepted sockets will reach `l`; true if one was queued synchronously.
   virtual bool accept_start(ListenerState& l) = 0;
+  /// Stops accepting on `l` (it is closing). True when nothing more will be
+  /// delivered to it; false when an accept is still in the kernel: its late
+  /// completions still queue sockets on `l`, and the driver calls
+  /// ListenerOps::accept_stopped(l) after the last one.
+  virtual bool accept_stop(ListenerState& l) noexcept = 0;
+  /// Closes the listening socket (accept_stop() has finished, the backlog is drained).
   virtual void listener_close(ListenerState& l) noexcept = 0;
   /// The listener's memory may be freed once the driver no longer refers to it.
   virtual void release(ListenerState* l) noexcept = 0;

@@ -303,7 +303,12 @@ class EpollDriver final : public Driver {
     return false;
   }
 
-  void listener_close(ListenerState& l) noexcept override { ::close(l.fd); }
+  bool accept_stop(ListenerState&) noexcept override { return true; }  // accepts happen here, on demand
+  void listener_close(ListenerState& l) noexcept override {
+    // Explicitly: a dup of the socket (handed to a successor) would keep the registration alive.
+    ::epoll_ctl(epfd_, EPOLL_CTL_DEL, l.fd, nullptr);
+    ::close(l.fd);
+  }
   void release(ListenerState* l) noexcept override { dead_listeners_.push_back(l); }
 
   int32_t poll_readable(int fd, Completion& op) override {

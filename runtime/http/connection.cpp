@@ -225,7 +225,7 @@ Task<> run_connection(ConnectionSlot slot, Stream s, std::uint64_t cookie) {
       continue;
     }
 
-    // Waiting for a next request is not work in progress: a graceful stop ends it (operation_canceled).
+    // Waiting for a next request is not work in progress: a graceful stop ends it (see below).
     const bool idle = parser.at_message_start();
     std::chrono::nanoseconds wait = o.idle_timeout;  // keep-alive: idle && served > 0
     if (!idle || served == 0) {
@@ -251,9 +251,16 @@ Task<> run_connection(ConnectionSlot slot, Stream s, std::uint64_t cookie) {
       }
       ++st->idle_frames;
     }
-    Result<RecvBuffer> r = co_await op_deadline(s.recv(), recv_timer, wait, /*stop=*/idle);
+    // A graceful stop ends a keep-alive wait (lingering: a request already on its way reads as
+    // a close, not a reset), never the wait for an accepted connection's first request.
+    const bool keep_alive_wait = idle && served > 0;
+    Result<RecvBuffer> r = co_await op_deadline(s.recv(), recv_timer, wait, /*stop=*/keep_alive_wait);
     if (idle) --st->idle_frames;
     if (!r) {
+      if (keep_alive_wait && r.error() == errc::operation_canceled && stop_requested()) {
+        closing = true;
+        break;
+      }
       if (r.error() != errc::timed_out) co_return;  // reset, or the runtime is stopping
       if (may_park) {  // waited park_after in this frame: park for the rest
         park_in = served == 0 ? std::chrono::nanoseconds(0) : std::chrono::nanoseconds(o.idle_timeout) - wait;

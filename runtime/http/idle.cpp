@@ -11,15 +11,17 @@ namespace {
 void on_wake(Parked p) {
   ServerState& st = *static_cast<ServerState*>(p.context);
   ConnectionSlot slot = ConnectionSlot::unpark(st);
-  if (p.why == Woken::readable) {
+  // Stopping: an accepted connection still gets its first request answered (Connection: close),
+  // and a keep-alive one a lingering close rather than a reset (run_connection does both).
+  if (p.why == Woken::readable || p.why == Woken::stopped) {
     // At once: the request is served while its bytes are at hand, and a connection that goes
     // idle again frees its frame before the next woken one needs one (a burst of wakes does
     // not hold a frame each at the same time).
     spawn_now(run_connection(std::move(slot), std::move(p.stream), p.cookie));
     return;
   }
-  if (p.why == Woken::timed_out) ++(ParkCookie::is_first(p.cookie) ? st.stats.header_timeouts : st.stats.idle_timeouts);
-  // Timed out or stopping: the stream closes quietly here, and the slot gives its place back.
+  ++(ParkCookie::is_first(p.cookie) ? st.stats.header_timeouts : st.stats.idle_timeouts);
+  // Timed out: the stream closes quietly here, and the slot gives its place back.
 }
 
 }  // namespace

@@ -51,7 +51,7 @@ void AcceptAwaiter::abandon() noexcept {
 
 bool AcceptAwaiter::await_ready() noexcept {
   if (l_) detail::check_shard(l_->loop, "a Listener (accept)");
-  return !l_ || !l_->queue.empty() || l_->closed;
+  return !l_ || !l_->queue.empty() || l_->drained;
 }
 
 bool AcceptAwaiter::suspend(std::coroutine_handle<> h, detail::CancelState* cs) {
@@ -92,8 +92,9 @@ Result<Stream> AcceptAwaiter::await_resume() noexcept {
     }
   } unhold{this};
   if (fail_ == kBusy) return errc::device_or_resource_busy;
-  if (fail_ == kCancelled || l->closed) return errc::operation_canceled;
-  if (l->queue.empty()) return errc::resource_unavailable_try_again;
+  if (fail_ == kCancelled) return errc::operation_canceled;
+  // A closing listener still hands out what it took from the kernel, then ends.
+  if (l->queue.empty()) return l->drained ? errc::operation_canceled : errc::resource_unavailable_try_again;
   int fd = l->queue.pop();
   ++l->loop->stats.connections_accepted;
   return Stream(detail::StreamOps::make(l->loop, fd));

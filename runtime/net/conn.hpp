@@ -75,7 +75,8 @@ struct ListenerState : TimerNode {
   SmallRing<int, 4> queue;
   AcceptAwaiter* waiter = nullptr;
   bool backing_off = false;  // after EMFILE/ENFILE: waits on the timer before accepting again
-  bool closed = false;
+  bool closed = false;   // closing: nothing new is accepted (close() or a graceful stop)
+  bool drained = false;  // closed, the backlog taken into `queue`, the socket closed: accept() ends once `queue` is empty
   UnixPath unix_file;  // bound to a Unix-domain path: removed when the listener closes
 
   ListenerState(Loop* l, int f, ListenOptions o) noexcept : loop(l), fd(f), opts(o) {}

@@ -1,7 +1,9 @@
-// Listener: bind/listen, close, and the accept back-off after descriptor exhaustion (accept itself: accept_op.cpp).
+// Listener: bind/listen or adopt, the lossless close, and the accept back-off after descriptor exhaustion (accept itself: accept_op.cpp).
 #include "coring/net/listener.hpp"
 
+#include <fcntl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -53,17 +55,44 @@ Result<Listener> Listener::bind(const SocketAddress& addr, ListenOptions opts) {
     ::close(fd);
     return errno_code(e);
   }
+  return ListenerOps::open(fd, opts, &addr);
+}
+
+Result<Listener> Listener::adopt(int fd, ListenOptions opts) {
+  Loop* loop = Loop::current();
+  if (!loop) return errc::operation_not_permitted;
+  struct stat st{};
+  if (::fstat(fd, &st) < 0) return errno_code(errno);
+  if (!S_ISSOCK(st.st_mode)) return errc::not_a_socket;
+  int type = 0, listening = 0;
+  socklen_t len = sizeof type;
+  if (::getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len) < 0) return errno_code(errno);
+  len = sizeof listening;
+  if (::getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &listening, &len) < 0) return errno_code(errno);
+  if (type != SOCK_STREAM || !listening) return errc::invalid_argument;
+  // The backend's mode: non-blocking for a reactor, blocking for a proactor (driver.hpp).
+  const int fl = ::fcntl(fd, F_GETFL);
+  const int want = (loop->driver().socket_flags() & SOCK_NONBLOCK) ? (fl | O_NONBLOCK) : (fl & ~O_NONBLOCK);
+  if (fl < 0 || (want != fl && ::fcntl(fd, F_SETFL, want) < 0) || ::fcntl(fd, F_SETFD, FD_CLOEXEC) < 0)
+    return errno_code(errno);
+  return ListenerOps::open(fd, opts, nullptr);
+}
+
+Result<Listener> detail::ListenerOps::open(int fd, const ListenOptions& opts, const SocketAddress* bound) {
+  Loop* loop = Loop::current();
   ListenerState* st = loop->driver().make_listener(*loop, fd, opts);
-  st->unix_file.bound(addr);
+  if (bound) st->unix_file.bound(*bound);
   loop->listener_opened(st);
-  if (loop->stopping()) detail::ListenerOps::shut(*st);  // a stopping shard accepts nothing new
+  if (loop->stopping()) shut(*st);  // a stopping shard accepts nothing new
   Listener l;
   l.l_ = st;
   return l;
 }
 
+int Listener::native_handle() const noexcept { return l_ && !l_->drained ? l_->fd : -1; }
+
 SocketAddress Listener::local_address() const {
-  if (!l_) return {};
+  if (!l_ || l_->drained) return {};
   sockaddr_storage ss{};
   socklen_t len = sizeof ss;
   ::getsockname(l_->fd, reinterpret_cast<sockaddr*>(&ss), &len);
@@ -82,9 +111,34 @@ void detail::ListenerOps::shut(ListenerState& l) noexcept {
   if (l.closed) return;
   l.closed = true;
   if (l.queued()) detail::timer_remove(&l);
+  l.unix_file.remove();  // at once: new connections are refused from here
+  ++l.refs;  // until accept_stopped(): the driver may still queue sockets on it
+  if (l.loop->driver().accept_stop(l)) accept_stopped(l);
+}
+
+void detail::ListenerOps::accept_stopped(ListenerState& l) noexcept {
+  // The kernel's backlog holds connections it has completed: take them all
+  // now (non-blocking: the socket is ours alone from here), so that closing
+  // the socket resets none of them. accept() hands them out before it ends.
+  const int fl = ::fcntl(l.fd, F_GETFL);
+  if (fl >= 0 && !(fl & O_NONBLOCK)) ::fcntl(l.fd, F_SETFL, fl | O_NONBLOCK);
+  const int flags = l.loop->driver().socket_flags();
+  for (;;) {
+    const int fd = ::accept4(l.fd, nullptr, nullptr, flags);
+    if (fd >= 0) {
+      l.queue.push(fd);
+      continue;
+    }
+    if (errno == EINTR || errno == ECONNABORTED) continue;
+    if (errno != EAGAIN)
+      log(LogLevel::warn, "accept on fd {} while closing: {}; the rest of its backlog is reset", l.fd,
+          std::generic_category().message(errno));
+    break;
+  }
   l.loop->driver().listener_close(l);
-  l.unix_file.remove();
+  l.drained = true;
   wake_later(l);
+  unref(&l);
 }
 
 void detail::ListenerOps::on_error(ListenerState& l, int32_t res) noexcept {

@@ -67,11 +67,11 @@ Result<int> Stream::get_option(SocketOption opt) const noexcept {
   return get_socket_option(conn_->fd, opt);
 }
 Result<void> Listener::set_option(SocketOption opt, int value) noexcept {
-  if (!l_ || l_->closed) return errc::bad_file_descriptor;
+  if (!l_ || l_->drained) return errc::bad_file_descriptor;
   return set_socket_option(l_->fd, opt, value);
 }
 Result<int> Listener::get_option(SocketOption opt) const noexcept {
-  if (!l_ || l_->closed) return errc::bad_file_descriptor;
+  if (!l_ || l_->drained) return errc::bad_file_descriptor;
   return get_socket_option(l_->fd, opt);
 }
 

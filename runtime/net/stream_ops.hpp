@@ -83,9 +83,16 @@ struct ListenerOps {
   /// The listener closed: schedule the waiter (it holds a reference until it runs).
   static void wake_later(ListenerState& l) noexcept;
   static void unref(ListenerState* l) noexcept;
-  /// Stops listening (socket closed, waiter resumed with operation_canceled);
-  /// the Listener handle stays valid. Used by close() and a graceful stop.
+  /// Stops listening without losing a connection: the driver's accept is
+  /// stopped, the sockets it still delivers and those in the kernel's backlog
+  /// are queued (accept() hands them out), then the socket closes and, once
+  /// the queue is empty, accept() returns operation_canceled. The Listener
+  /// handle stays valid. Used by close() and a graceful stop.
   static void shut(ListenerState& l) noexcept;
+  /// The driver delivers nothing more (after accept_stop): drain the backlog, close the socket.
+  static void accept_stopped(ListenerState& l) noexcept;
+  /// Makes a listener record for `fd` (bound, listening) on the current loop.
+  static Result<Listener> open(int fd, const ListenOptions& opts, const SocketAddress* bound);
   /// Accept failed with -errno `res`; transient resource errors start a back-off.
   static void on_error(ListenerState& l, int32_t res) noexcept;
 };

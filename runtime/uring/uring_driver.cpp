@@ -60,6 +60,11 @@ class UringDriver final : public Driver {
   explicit UringDriver(Loop& loop) : loop_(loop), pool_(loop.pool()) {}
   ~UringDriver() override {
     if (ring_ok_) io_uring_queue_exit(&ring_);
+    for (UringListener* l : closing_) {
+      while (!l->queue.empty()) ::close(l->queue.pop());
+      ::close(l->fd);
+      delete l;
+    }
     uring::free_buf_ring(buf_ring_, pool_.count());
   }
 
@@ -332,17 +337,20 @@ class UringDriver final : public Driver {
     return false;
   }
 
-  void listener_close(ListenerState& ls) noexcept override {
+  // The multishot accept is cancelled; sockets it accepted before the cancel
+  // took effect still arrive (on_accept queues them), then its last CQE.
+  bool accept_stop(ListenerState& ls) noexcept override {
     UringListener& l = as_uring(ls);
-    if (Slot* s = std::exchange(l.accept_slot, nullptr)) {
-      s->target = nullptr;
-      cancel_slot(s);
+    if (!l.accept_slot) return true;
+    if (!l.pausing) {
+      l.pausing = true;
+      cancel_slot(l.accept_slot);
     }
-    l.armed = false;
-    io_uring_sqe* sqe = sqe_for(nullptr);
-    io_uring_prep_close(sqe, l.fd);
-    skip_cqe_on_success(sqe);
+    closing_.push_back(&l);
+    return false;
   }
+
+  void listener_close(ListenerState& l) noexcept override { ::close(l.fd); }
 
   void release(ListenerState* l) noexcept override { delete static_cast<UringListener*>(l); }
 
@@ -689,14 +697,9 @@ class UringDriver final : public Driver {
 
   void on_accept(Slot* s, int32_t res, uint32_t flags) {
     const bool more = flags & IORING_CQE_F_MORE;
-    auto* l = static_cast<UringListener*>(s->target);
-    if (!l) {
-      if (res >= 0) ::close(res);
-      if (!more) slots_.put(s);
-      return;
-    }
+    auto* l = static_cast<UringListener*>(s->target);  // alive: a closing listener waits for the last CQE
     if (res >= 0) {
-      l->queue.push(res);
+      l->queue.push(res);  // also after a close began: the connection is served
       if (more && !l->pausing && l->queue.size() >= l->opts.accept_queue) {
         l->pausing = true;
         cancel_slot(s);
@@ -709,6 +712,11 @@ class UringDriver final : public Driver {
       l->accept_slot = nullptr;
       l->armed = false;
       l->pausing = false;
+      if (l->closed) {  // its last CQE after accept_stop(): drain the backlog, close
+        std::erase(closing_, l);
+        ListenerOps::accept_stopped(*l);
+        return;
+      }
       if (l->waiter && l->queue.empty()) accept_start(*l);
     }
     if (l->waiter && !l->queue.empty()) ListenerOps::wake(*l);
@@ -744,6 +752,9 @@ class UringDriver final : public Driver {
   Slot no_waiter_{Slot::kNone, false, 0, nullptr, {nullptr}};
   std::vector<UringConn*> starved_;
   std::vector<UringConn*> resuming_;  // scratch for resume_starved()
+  // Closing listeners whose cancelled multishot accept has not ended yet: freed with the
+  // driver if the runtime ends first (its last CQE then never comes).
+  std::vector<UringListener*> closing_;
   bool skip_success_ = false;
   bool msg_ring_ = false;  // IORING_OP_MSG_RING available for cross-shard wake-ups
   Slot wake_slot_{};          // user_data of MSG_RING CQEs that wake this loop

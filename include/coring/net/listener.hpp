@@ -37,8 +37,9 @@ struct ListenOptions {
 /// Awaiter of Listener::accept().
 class Listener;
 
-/// Errors of accept(): `operation_canceled` when the task was cancelled or
-/// the listener closed (close() or a graceful stop); `device_or_resource_busy`
+/// Errors of accept(): `operation_canceled` when the task was cancelled, or
+/// when the listener has closed (close() or a graceful stop) and every
+/// connection it had taken is handed out; `device_or_resource_busy`
 /// when another task is already waiting in accept() on this listener.
 class [[nodiscard]] AcceptAwaiter : detail::Canceller {
  public:
@@ -89,18 +90,37 @@ class Listener {
 
   static Result<Listener> bind(const SocketAddress& addr, ListenOptions opts = {});
   static Result<Listener> bind(std::string_view addr, ListenOptions opts = {});
+  /// Takes over `fd`, a listening stream socket made elsewhere: inherited
+  /// from systemd (coring/net/activation.hpp) or another process (SCM_RIGHTS),
+  /// or `--listen-fd`. Checks that it is a socket (`not_a_socket`) of type
+  /// SOCK_STREAM that is listening (SO_ACCEPTCONN; else `invalid_argument`),
+  /// and sets FD_CLOEXEC and the blocking mode this backend needs (the file
+  /// status flags are shared with every other descriptor of the socket: adopt
+  /// it only once the previous owner has stopped accepting on it). On success
+  /// the Listener owns `fd` and closes it; on an error `fd` stays the caller's.
+  /// Of `opts`, only `accept_queue` applies (the socket is already bound).
+  static Result<Listener> adopt(int fd, ListenOptions opts = {});
 
   /// The next connection. Cancellable.
   AcceptAwaiter accept() noexcept { return AcceptAwaiter(l_); }
   SocketAddress local_address() const;
+  /// The listening socket's descriptor (-1 once closed), e.g. to dup(2) it
+  /// for a successor process; accept only through accept().
+  int native_handle() const noexcept;
   /// Sets or reads a socket option on the listening socket (accepted sockets
   /// inherit most of them); `bad_file_descriptor` once closed.
   Result<void> set_option(SocketOption opt, int value) noexcept;
   Result<int> get_option(SocketOption opt) const noexcept;
+  /// Stops listening and gives the handle up: a task waiting in accept() gets
+  /// operation_canceled, and connections taken from the kernel but not handed
+  /// out yet are closed. A graceful stop (Runtime::shutdown) loses none: it
+  /// stops the accepting, and accept() hands out every connection already
+  /// taken, then those left in the kernel's backlog, before operation_canceled.
   void close() noexcept;
   bool is_open() const noexcept { return l_ != nullptr; }
 
  private:
+  friend struct detail::ListenerOps;
   detail::ListenerState* l_ = nullptr;
 };
 
