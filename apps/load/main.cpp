@@ -24,6 +24,9 @@
 // writes what happened per 10 ms bucket (connects, failed connects, closes,
 // requests, failed requests), to see a reconnect storm.
 //
+// SIGINT or SIGTERM ends the closed or open loop early, as if --duration were
+// over (a second one ends the process).
+//
 // Output: one JSON or CSV line on stdout (report.cpp). Exit status 1 on any
 // connection error, failed request or verification failure, 2 on bad arguments.
 #include <CLI/CLI.hpp>
@@ -32,6 +35,7 @@
 #include <cmath>
 #include <csignal>
 #include <cstdio>
+#include <cstring>
 #include <optional>
 #include <string>
 #include <vector>
@@ -91,7 +95,7 @@ Task<> open_loop(Stream& s, Shared& sh, uint32_t conn, uint32_t nth, uint32_t n,
   const double phase_ns = interval_ns * nth / n;  // spreads the connections over one interval
   const double span_ns = double(std::chrono::duration_cast<Duration>(end - start).count());
   const uint64_t due_in_run = span_ns > phase_ns ? uint64_t(std::ceil((span_ns - phase_ns) / interval_ns)) : 0;
-  for (uint64_t k = next; k < due_in_run; next = ++k) {
+  for (uint64_t k = next; k < due_in_run && !sh.stop; next = ++k) {
     const auto due = start + Duration(static_cast<int64_t>(phase_ns + double(k) * interval_ns));
     const auto now = Clock::now();
     if (now >= end) {  // behind schedule when the run ends: what is left was never sent
@@ -123,6 +127,15 @@ Task<> idle_watch(Stream& s, Shared& sh, uint32_t conn) {
     sh.report("idle recv", conn, "unexpected bytes on an idle connection");
     ++sh.verify_failures;
   }
+}
+
+/// SIGINT or SIGTERM ends the closed or open loop early, as if --duration were over.
+Task<> stop_on_signal(Shared& sh) {
+  auto sig = co_await wait_for_signal(SIGINT, SIGTERM);
+  if (!sig) co_return;  // cancelled: the run ended first
+  std::fprintf(stderr, "coring-load: %s: ending the run\n", strsignal(*sig));
+  sh.stop = true;
+  unblock_signals(SIGINT, SIGTERM);  // a second one ends the process
 }
 
 Task<> stopper(Shared& sh, double secs) {
@@ -179,6 +192,7 @@ Task<Report> run(Shared& sh, SocketAddress server, std::vector<SocketAddress> so
   const int64_t t0 = now_ns();
   std::optional<Timeline> timeline;
   if (!cfg.timeline_path.empty()) sh.timeline = &timeline.emplace(t0, static_cast<int64_t>(cfg.timeline_ms * 1e6));
+  spawn(stop_on_signal(sh));
   if (cfg.hold_idle) {
     co_await hold_idle(streams, sh, guard);
   } else {
@@ -281,6 +295,7 @@ int main(int argc, char** argv) {
 
   apps::raise_fd_limit();
   std::signal(SIGPIPE, SIG_IGN);
+  block_signals(SIGINT, SIGTERM);  // before the runtime's threads start; stop_on_signal() reads them
 
   auto server = SocketAddress::parse(cfg.host + ":" + std::to_string(cfg.port));
   if (!server) {
