@@ -115,6 +115,10 @@ Task<Result<Stream>> connect_one(const SocketAddress& server, const std::vector<
 /// runs `loop` again, until `end` or sh.stop.
 Task<> reconnecting(Stream& s, Shared& sh, uint32_t conn, const SocketAddress& server,
                     const std::vector<SocketAddress>& sources, Clock::time_point end, std::function<Task<>()> loop);
+/// The open loop's wait until a message is due. With --reconnect it watches `s` meanwhile
+/// (a receive under a deadline), so a close is seen when it happens, as a client that
+/// reads would see it: false, with `s` closed, if the server closed it (or the run was cancelled).
+Task<bool> idle_until(Stream& s, Shared& sh, uint32_t conn, Clock::time_point due);
 /// --reconnect: true (and `s` closed) if the server closed or reset `s` while it was idle, so the
 /// next request goes on a new connection instead of failing; false without --reconnect.
 bool lost(Stream& s, const Shared& sh);

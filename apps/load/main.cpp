@@ -103,7 +103,8 @@ Task<> open_loop(Stream& s, Shared& sh, uint32_t conn, uint32_t nth, uint32_t n,
       co_return;
     }
     if (now < due) {
-      if (!co_await sleep_until(due)) co_return;  // cancelled
+      const bool waited = co_await idle_until(s, sh, conn, due);
+      if (!waited) co_return;  // cancelled, or (--reconnect) closed by the server meanwhile
     }
     if (lost(s, sh)) co_return;  // --reconnect: closed by the server while idle; message k goes on the next one
     const int64_t due_ns = std::chrono::duration_cast<Duration>(due.time_since_epoch()).count();

@@ -15,6 +15,20 @@ bool lost(Stream& s, const Shared& sh) {
   return true;
 }
 
+Task<bool> idle_until(Stream& s, Shared& sh, uint32_t conn, Clock::time_point due) {
+  if (!sh.cfg->reconnect) co_return static_cast<bool>(co_await sleep_until(due));
+  const auto left = std::chrono::duration_cast<Duration>(due - Clock::now());
+  auto r = co_await with_timeout(s.recv(), std::max(left, Duration(0)));
+  if (!r && r.error() == errc::timed_out) co_return true;
+  if (!r && r.error() == errc::operation_canceled) co_return false;  // the run was cancelled
+  if (r && !r->empty()) {
+    sh.report("idle recv", conn, "unexpected bytes between requests");
+    ++sh.verify_failures;
+  }
+  s.close();  // closed or reset by the server while idle: the caller reconnects
+  co_return false;
+}
+
 Task<> reconnecting(Stream& s, Shared& sh, uint32_t conn, const SocketAddress& server,
                     const std::vector<SocketAddress>& sources, Clock::time_point end, std::function<Task<>()> loop) {
   const Config& cfg = *sh.cfg;
