@@ -21,7 +21,7 @@ raise_nofile
 
 echo "== 1. kernel objects of a TCP socket (/proc/slabinfo): name objsize objperslab pagesperslab -> bytes per object with the slab's rounding"
 if [[ -r /proc/slabinfo ]]; then
-  grep -E '^(TCP|sock_inode_cache|dentry|filp|lsm_inode_cache|lsm_file_cache|eventpoll_epi|io_kiocb|kmalloc-512|kmalloc-96|tw_sock_TCP|request_sock_TCP) ' /proc/slabinfo |
+  grep -E '^(TCP|sock_inode_cache|dentry|filp|lsm_inode_cache|lsm_file_cache|eventpoll_epi|io_kiocb|kmalloc-512|kmalloc-96|tw_sock_TCP|request_sock_TCP|nf_conntrack) ' /proc/slabinfo |
     awk '{printf "%-18s %5d %4d %2d -> %5.0f B\n", $1, $4, $5, $6, $6 * 4096 / $5}'
 else
   echo "(not root: /proc/slabinfo unreadable)"

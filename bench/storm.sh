@@ -2,7 +2,7 @@
 # Reconnect storm: N clients connected to one coring-http that restarts; with and without jitter in their reconnect backoff: connects per 10 ms, failed connects, kernel listen drops, time until all are back.
 #
 #   bench/storm.sh        env: N=5000 RATE=1000 DOWN_MS=1000 BACKOFF_MIN=10 BACKOFF_MAX=1000 ROUNDS=3
-#                              BACKEND=uring (the server's) OUT=scratch dir, BUILD_DIR, NO_BUILD=1
+#                              BACKEND=uring (the server's) LOAD_BACKEND=uring (the clients') OUT=scratch dir, BUILD_DIR, NO_BUILD=1
 #
 # Each run: coring-http (1 shard, cpu $SERVER_CPU) and coring-load --http --reconnect with N connections
 # at RATE requests/s in total (open loop; cpu $LOAD_CPU), --timeline in 10 ms buckets. After 2 s the
@@ -49,7 +49,7 @@ one_run() {  # one_run ROUND MODE: prints one summary row
   pick_port
   start_http "$PORT" "$OUT/$tag.http1.log"
   local dur=$((2 + DOWN_MS / 1000 + 8))
-  taskset -c "$LOAD_CPU" "$LOAD_BIN" --backend uring --http --host 127.0.0.1 --port "$PORT" --connections "$N" \
+  taskset -c "$LOAD_CPU" "$LOAD_BIN" --backend "$LOAD_BACKEND" --http --host 127.0.0.1 --port "$PORT" --connections "$N" \
     --rate "$RATE" --duration "$dur" --expect-body 13 --reconnect --backoff-min "$BACKOFF_MIN" \
     --backoff-max "$BACKOFF_MAX" "${jitter[@]}" --timeline "$OUT/$tag.timeline.csv" \
     >"$OUT/$tag.json" 2>"$OUT/$tag.load.log" &
