@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # Reconnect storm: N clients connected to one coring-http that restarts; with and without jitter in their reconnect backoff: connects per 10 ms, failed connects, kernel listen drops, time until all are back.
 #
-#   bench/storm.sh        env: N=5000 RATE=1000 DOWN_MS=1000 BACKOFF_MIN=10 BACKOFF_MAX=1000 ROUNDS=3
+#   bench/storm.sh        env: N=5000 RATE=1000 DOWN_MS=1000 BACKOFF_MIN=10 BACKOFF_MAX=1000 ROUNDS=3 STOP=KILL
 #                              BACKEND=uring (the server's) LOAD_BACKEND=uring (the clients') OUT=scratch dir, BUILD_DIR, NO_BUILD=1
 #
 # Each run: coring-http (1 shard, cpu $SERVER_CPU) and coring-load --http --reconnect with N connections
 # at RATE requests/s in total (open loop; cpu $LOAD_CPU), --timeline in 10 ms buckets. After 2 s the
-# server gets SIGTERM (its graceful stop closes every idle connection at once: every client sees its
-# close at the same moment), exits, and a new one starts on the same port DOWN_MS later. Clients
+# server gets SIG$STOP: KILL (a crash: the kernel closes every socket within milliseconds, so every
+# client sees its close at about the same moment), or TERM (the graceful stop, which closes the idle
+# connections one by one); a new server starts on the same port DOWN_MS after the old one is gone. Clients
 # reconnect after a backoff: attempt n waits min(BACKOFF_MAX, BACKOFF_MIN * 2^n) ms (--no-jitter), or
 # a uniform draw below that (full jitter). Modes alternate (jitter, no jitter) for ROUNDS rounds.
 # Reported per run: the largest number of connects in one 10 ms bucket, failed connect attempts, the
@@ -17,7 +18,7 @@
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 N=${N:-5000} RATE=${RATE:-1000} DOWN_MS=${DOWN_MS:-1000} ROUNDS=${ROUNDS:-3}
-BACKOFF_MIN=${BACKOFF_MIN:-10} BACKOFF_MAX=${BACKOFF_MAX:-1000} BACKEND=${BACKEND:-uring}
+BACKOFF_MIN=${BACKOFF_MIN:-10} BACKOFF_MAX=${BACKOFF_MAX:-1000} BACKEND=${BACKEND:-uring} STOP=${STOP:-KILL}
 HTTP_BIN=$BUILD_DIR/apps/http/coring-http
 OUT=${OUT:-$(mktemp -d /tmp/coring-storm.XXXXXX)}
 mkdir -p "$OUT"
@@ -58,8 +59,8 @@ one_run() {  # one_run ROUND MODE: prints one summary row
   local t0; t0=$(date +%s%N)  # ~ the timeline's start (the run starts right after this line)
   sleep 2
   local before; before=$(tcpext $COUNTERS)
-  kill -TERM "$HTTP_PID"
-  wait "$HTTP_PID" || die "coring-http exited with status $?"
+  kill -"$STOP" "$HTTP_PID"
+  wait "$HTTP_PID" || [[ $STOP == KILL ]] || die "coring-http exited with status $?"
   sleep "$(awk -v ms="$DOWN_MS" 'BEGIN {print ms / 1000}')"
   start_http "$PORT" "$OUT/$tag.http2.log"
   local up_ms=$(((HTTP_UP_NS - t0) / 1000000))
@@ -91,7 +92,7 @@ print(f"{rnd},{mode},{n},{int(peak)},{busy},{j['reconnect_failures']},{d[0]},{d[
 PY
 }
 
-log "N=$N RATE=$RATE DOWN_MS=$DOWN_MS backoff ${BACKOFF_MIN}..${BACKOFF_MAX} ms, server $BACKEND, $ROUNDS rounds; raw files in $OUT"
+log "N=$N RATE=$RATE DOWN_MS=$DOWN_MS SIG$STOP, backoff ${BACKOFF_MIN}..${BACKOFF_MAX} ms, server $BACKEND, $ROUNDS rounds; raw files in $OUT"
 CSV=$OUT/storm.csv
 echo "round,mode,clients,peak_connects_per_10ms,buckets_with_connects,failed_connects,listen_overflows,listen_drops,syncookies_sent,ms_to_99pct_back,ms_to_all_back,reconnects,failed_requests,p99_ms" >"$CSV"
 for r in $(seq "$ROUNDS"); do
