@@ -88,6 +88,21 @@ def slab_growth(before, after, k):
     return ", ".join(f"{c} {b:.0f}" for b, c in reversed(grown) if b >= 16)
 
 
+def tcp_buffer_pages():
+    """Pages in TCP socket buffers, machine-wide (/proc/net/sockstat, "TCP: ... mem N")."""
+    with open("/proc/net/sockstat") as f:
+        for line in f:
+            if line.startswith("TCP:"):
+                w = line.split()
+                return int(w[w.index("mem") + 1])
+    return 0
+
+
+def total_growth(before, after, k):
+    """Bytes per connection over the caches that grew by at least 16 B per connection."""
+    return sum(g for g in ((after.get(c, 0) - before.get(c, 0)) / k for c in after) if g >= 16)
+
+
 def rss_kb(pid):
     with open(f"/proc/{pid}/status") as f:
         for line in f:
@@ -118,6 +133,7 @@ def measure(server, scratch):
         time.sleep(hold)
         before = rss_kb(pid)
         slab_before = slabs()
+        pages_before = tcp_buffer_pages()
         held = []
         for i in range(0, n, wave or n):
             more = [socket.create_connection(("127.0.0.1", port)) for _ in range(min(wave or n, n - i))]
@@ -127,12 +143,16 @@ def measure(server, scratch):
         time.sleep(hold)
         after = rss_kb(pid)
         slab_after = slabs()
+        pages_after = tcp_buffer_pages()
         answered = request_all(warm + held)
         print(f"{server:6} {'burst' if not wave else f'waves of {wave}'}: {n} idle keep-alive connections: VmRSS {before} -> {after} kB, "
               f"{(after - before) * 1024 / n:.0f} B per connection; all answered again: {answered}", flush=True)
         if slab_after:
             print(f"       kernel slabs, both ends of each connection, B per connection: "
-                  f"{slab_growth(slab_before, slab_after, n)}", flush=True)
+                  f"{slab_growth(slab_before, slab_after, n)}; total {total_growth(slab_before, slab_after, n):.0f}",
+                  flush=True)
+        print(f"       TCP socket buffers (sockstat mem, machine-wide): {pages_before} -> {pages_after} pages, "
+              f"{(pages_after - pages_before) * 4096 / n:.0f} B per connection", flush=True)
         for s in warm + held:
             s.close()
         return answered

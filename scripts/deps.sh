@@ -4,10 +4,10 @@ set -euo pipefail
 # The default set is what scripts/test.sh builds and runs: the toolchain and libraries, and every
 # program a test invokes (python3 for tests/*.py and consumer_test.sh, pkg-config for the latter,
 # curl for tests/http/curl_smoke.sh, wrk and ab (apache2-utils) for tests/http/tools_smoke.sh, python3-redis and
-# redis-cli (redis-tools) for tests/kv/kv_e2e.sh).
+# redis-cli (redis-tools) for tests/kv/kv_e2e.sh, haproxy for tests/http/haproxy_roll.sh).
 # Those tests fail, not skip, when a program is missing, so a fresh machine runs them all.
 packages=(g++ cmake make pkg-config liburing-dev libfmt-dev doctest-dev libcli11-dev python3 libhttp-parser-dev
-          curl wrk apache2-utils python3-redis redis-tools)
+          curl wrk apache2-utils python3-redis redis-tools haproxy)
 # Bench-only packages (bench/run.sh and the bench/ scripts install them with --bench).
 [ "${1:-}" = "--bench" ] && packages+=(valgrind strace linux-perf gnuplot-nox libasio-dev nginx-light iproute2 procps redis-server redis-tools)
 [ "${1:-}" = "--fuzz" ] && packages+=(clang-14 libclang-rt-14-dev)

@@ -12,6 +12,7 @@
 #include "common/upgrade.hpp"
 #include "coring/coring.hpp"
 #include "coring/http/http.hpp"
+#include "health.hpp"
 #include "routes.hpp"
 
 using namespace coring;
@@ -22,6 +23,7 @@ struct Config {
   std::string host = "0.0.0.0";
   uint16_t port = 8080;
   std::string root;
+  std::chrono::milliseconds drain_grace{0};
   http::ServerOptions server;
   apps::ListenSetup listen;  // inherited sockets and hot upgrade
 };
@@ -47,8 +49,24 @@ Result<SocketAddress> start_shard(const Config& cfg, const SocketAddress& addr, 
   return bound;
 }
 
+/// The drain period after the first SIGINT/SIGTERM, before the graceful stop: /healthz answers
+/// 503 and every response closes its connection, while the listeners stay open and everything
+/// is still served, so a load balancer's health check takes this server out of its pool first.
+Task<> drain_for(const Config& cfg, ShardServers& servers, apps::Health& health) {
+  health.start_draining();
+  auto drain = [&servers](unsigned shard) {
+    if (servers[shard]) servers[shard]->begin_drain();
+    return 0;
+  };
+  co_await on_all_shards(drain);
+  if (cfg.drain_grace.count() <= 0) co_return;
+  std::fprintf(stderr, "coring-http: draining: /healthz answers 503 for %ld ms, then the listeners close\n",
+               static_cast<long>(cfg.drain_grace.count()));
+  co_await sleep_for(cfg.drain_grace);
+}
+
 Task<int> run(Runtime& rt, const Config& cfg, const http::Router& routes, ShardServers& servers,
-              apps::ShardMetrics& metrics, apps::ListenerTable& table) {
+              apps::ShardMetrics& metrics, apps::ListenerTable& table, apps::Health& health) {
   auto addr = SocketAddress::parse(cfg.host + ":" + std::to_string(cfg.port));
   if (!addr) {
     std::fprintf(stderr, "coring-http: bad address %s:%u\n", cfg.host.c_str(), cfg.port);
@@ -71,6 +89,7 @@ Task<int> run(Runtime& rt, const Config& cfg, const http::Router& routes, ShardS
   std::fprintf(stderr, "coring-http: %s: stopping (drain up to %ld ms; a second signal exits at once)\n",
                sig ? strsignal(*sig) : "signal wait failed", static_cast<long>(rt.options().drain_timeout.count()));
   unblock_signals(SIGINT, SIGTERM);  // a second one now ends the process
+  co_await drain_for(cfg, servers, health);
   co_await rt.shutdown(rt.options().drain_timeout);
   const RuntimeStats sum = total(co_await all_shard_stats());
   std::fprintf(stderr, "coring-http: stopped; %lu connections accepted, %lu still open\n", sum.connections_accepted,
@@ -88,12 +107,15 @@ int main(int argc, char** argv) {
   RuntimeOptions opts;
   long header_ms = cfg.server.header_timeout.count(), idle_ms = cfg.server.idle_timeout.count();
   long body_ms = cfg.server.body_timeout.count(), send_ms = cfg.server.send_timeout.count();
-  long drain_ms = 1000;
+  long drain_ms = 1000, drain_grace_ms = 0;
   app.add_option("--host", cfg.host, "address to listen on");
   app.add_option("--port,-p", cfg.port, "TCP port (0: any free one, the same on every shard)");
   app.add_option("--backend", backend, "uring | epoll | auto")->check(CLI::IsMember({"uring", "epoll", "auto"}));
   app.add_option("--shards", opts.shards, "event-loop threads, each pinned to a CPU (0: one per CPU)")->capture_default_str();
   app.add_option("--drain-timeout", drain_ms, "ms that requests in flight get to finish after SIGINT/SIGTERM")
+      ->capture_default_str();
+  app.add_option("--drain-grace", drain_grace_ms,
+                 "ms after SIGINT/SIGTERM with /healthz at 503 and Connection: close, listeners open, before the stop")
       ->capture_default_str();
   app.add_option("--root", cfg.root, "directory served under /static/ (none: /static/ answers 404)");
   app.add_option("--max-connections", cfg.server.max_connections, "open connections per shard before new ones get 503")
@@ -112,6 +134,7 @@ int main(int argc, char** argv) {
   cfg.server.body_timeout = std::chrono::milliseconds(body_ms);
   cfg.server.idle_timeout = std::chrono::milliseconds(idle_ms);
   cfg.server.send_timeout = std::chrono::milliseconds(send_ms);
+  cfg.drain_grace = std::chrono::milliseconds(drain_grace_ms);
 
   std::shared_ptr<apps::StaticFiles> files;
   if (!cfg.root.empty()) {
@@ -126,8 +149,9 @@ int main(int argc, char** argv) {
   opts.drain_timeout = std::chrono::milliseconds(drain_ms);
   Runtime rt(opts);
   auto metrics = std::make_shared<apps::ShardMetrics>(rt.shards());
-  const http::Router routes = apps::make_routes(files, metrics);
+  auto health = std::make_shared<apps::Health>();
+  const http::Router routes = apps::make_routes(files, metrics, health);
   ShardServers servers(rt.shards());
   apps::ListenerTable table(rt.shards());
-  return rt.block_on(run(rt, cfg, routes, servers, *metrics, table));
+  return rt.block_on(run(rt, cfg, routes, servers, *metrics, table, *health));
 }

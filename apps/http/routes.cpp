@@ -1,4 +1,4 @@
-// coring-http's handlers: plaintext, JSON, static files, Prometheus metrics and a health check.
+// coring-http's handlers: plaintext, JSON, static files, Prometheus metrics and a health check (503 while draining).
 #include "routes.hpp"
 
 namespace coring::apps {
@@ -6,11 +6,14 @@ namespace coring::apps {
 using http::Request;
 using http::Response;
 
-http::Router make_routes(std::shared_ptr<StaticFiles> files, std::shared_ptr<const ShardMetrics> metrics) {
+http::Router make_routes(std::shared_ptr<StaticFiles> files, std::shared_ptr<const ShardMetrics> metrics,
+                         std::shared_ptr<const Health> health) {
   http::Router r;
   r.get("/", [](Request&) { return Response::text("Hello, World!"); });  // plain handlers: no coroutine frame
   r.get("/json", [](Request&) { return Response::json(R"({"message":"Hello, World!"})"); });
-  r.get("/healthz", [](Request&) { return Response::text("ok\n"); });
+  r.get("/healthz", [health](Request&) {  // 503 while draining: a load balancer takes the server out of its pool
+    return health && health->draining() ? Response::text("draining\n", 503) : Response::text("ok\n");
+  });
   r.get("/metrics", [metrics](Request& req) -> Task<Response> {
     Response resp;
     resp.content_type = "text/plain; version=0.0.4; charset=utf-8";

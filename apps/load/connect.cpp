@@ -61,15 +61,24 @@ Task<Result<Stream>> connect_plain(SocketAddress server, double timeout_s) {
                                   std::chrono::nanoseconds(static_cast<int64_t>(timeout_s * 1e9)));
 }
 
-/// Opens connection `i` and (unless --no-ramp-echo) proves it with one echo.
-Task<> open_one(std::vector<Stream>& streams, uint32_t i, const SocketAddress& server,
-                const std::vector<SocketAddress>& sources, Shared& sh) {
+}  // namespace
+
+Task<Result<Stream>> connect_one(const SocketAddress& server, const std::vector<SocketAddress>& sources, uint32_t i,
+                                 const Config& cfg) {
   // Two statements, not `cond ? co_await a : co_await b`: GCC 12 destroys the awaited
   // result of such a conditional twice (the Stream came out closed: EBADF on first send).
   Task<Result<Stream>> connecting = sources.empty()
-                                        ? connect_plain(server, sh.cfg->connect_timeout)
-                                        : connect_from(server, sources[i % sources.size()], sh.cfg->connect_timeout);
-  Result<Stream> s = co_await std::move(connecting);
+                                        ? connect_plain(server, cfg.connect_timeout)
+                                        : connect_from(server, sources[i % sources.size()], cfg.connect_timeout);
+  co_return co_await std::move(connecting);
+}
+
+namespace {
+
+/// Opens connection `i` and (unless --no-ramp-echo) proves it with one echo.
+Task<> open_one(std::vector<Stream>& streams, uint32_t i, const SocketAddress& server,
+                const std::vector<SocketAddress>& sources, Shared& sh) {
+  Result<Stream> s = co_await connect_one(server, sources, i, *sh.cfg);
   if (!s) {
     ++sh.connect_errors;
     sh.report("connect", i, s.error().message());
@@ -77,7 +86,7 @@ Task<> open_one(std::vector<Stream>& streams, uint32_t i, const SocketAddress& s
   }
   if (sh.cfg->ramp_echo) {
     const Outcome o = co_await exchange(*s, sh, i, 0);
-    if (o != Outcome::ok) {
+    if (o != Outcome::ok && o != Outcome::closed) {
       count(sh, o);
       ++sh.connect_errors;
       co_return;

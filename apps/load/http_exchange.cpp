@@ -48,6 +48,8 @@ class ResponseReader {
     return true;
   }
   bool complete() const { return done_ == cfg_.pipeline && body_left_ == 0; }
+  /// A response said `Connection: close`: the server closes the connection after it.
+  bool closing() const { return closing_; }
   const std::string& why() const { return why_; }
 
  private:
@@ -69,6 +71,7 @@ class ResponseReader {
     if (cfg_.expect_body >= 0 && len != cfg_.expect_body)
       return fail("body of " + std::to_string(len) + " bytes, expected " + std::to_string(cfg_.expect_body));
     body_left_ = static_cast<uint64_t>(len);
+    if (lower.find("\r\nconnection: close\r\n") != std::string::npos) closing_ = true;
     return true;
   }
 
@@ -76,6 +79,7 @@ class ResponseReader {
   std::string head_;
   uint64_t body_left_ = 0;
   uint32_t done_ = 0;
+  bool closing_ = false;
   std::string why_;
 };
 
@@ -103,7 +107,7 @@ Task<Outcome> http_exchange(Stream& s, Shared& sh, uint32_t conn) {
       co_return Outcome::verify_failed;
     }
   }
-  co_return Outcome::ok;
+  co_return reader.closing() ? Outcome::closed : Outcome::ok;
 }
 
 }  // namespace coring::load

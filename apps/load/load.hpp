@@ -3,12 +3,14 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <span>
 #include <string>
 #include <vector>
 
 #include "coring/coring.hpp"
 #include "histogram.hpp"
+#include "timeline.hpp"
 
 namespace coring::load {
 
@@ -36,12 +38,23 @@ struct Config {
   std::string path = "/";       // --http: the request target
   int64_t expect_body = -1;     // --http: required Content-Length (-1: any)
   uint32_t renew = 0;           // --http --rate: replace each connection after this many requests (renew.cpp)
+  bool reconnect = false;       // reconnect (with backoff) after a close or a failed connect
+  double backoff_min_ms = 10;   // --reconnect: the first delay's cap, doubled per failed attempt
+  double backoff_max_ms = 1000; // --reconnect: the largest delay
+  bool jitter = true;           // --reconnect: full jitter (uniform in [0, cap]); --no-jitter: the cap
+  std::string timeline_path;    // write per-bucket counts (connects, failures, requests) here
+  double timeline_ms = 10;      // the bucket width
 };
 
 // Patterns: one shared block of pseudo-random bytes; message k of connection
 // i is the window starting at an offset derived from (i, k), so every
 // connection sends its own sequence and a stale or misrouted echo is caught.
 constexpr std::size_t kWindow = 4096;
+
+inline int64_t now_ns() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
 
 struct Shared {
   const Config* cfg = nullptr;
@@ -56,7 +69,15 @@ struct Shared {
   uint64_t connect_errors = 0;
   uint64_t verify_failures = 0;
   uint64_t unsent = 0;  // open loop: messages due before the end but not sent by then
+  uint64_t failed_requests = 0;     // exchanges that got no (correct) answer
+  uint64_t reconnects = 0;          // --reconnect: connections opened again
+  uint64_t reconnect_failures = 0;  // --reconnect: attempts that failed (then backed off)
   uint64_t reported = 0;
+  Timeline* timeline = nullptr;     // --timeline
+
+  void mark(Timeline::Kind k) {
+    if (timeline) timeline->add(k, now_ns());
+  }
 
   std::span<const std::byte> message(uint32_t conn, uint64_t k) const {
     const uint64_t off = (uint64_t{conn} * 2654435761u + k * 40503u) % kWindow;
@@ -74,12 +95,8 @@ struct Shared {
   }
 };
 
-inline int64_t now_ns() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch())
-      .count();
-}
-
-enum class Outcome { ok, verify_failed, failed };
+/// closed: answered correctly, and the server closes the connection after it (Connection: close).
+enum class Outcome { ok, closed, verify_failed, failed };
 
 /// Adds a failed outcome to the error or verification counters.
 void count(Shared& sh, Outcome o);
@@ -89,6 +106,23 @@ void count(Shared& sh, Outcome o);
 Task<Outcome> exchange(Stream& s, Shared& sh, uint32_t conn, uint64_t k);
 Task<Outcome> http_exchange(Stream& s, Shared& sh, uint32_t conn);
 std::string http_batch(const Config& cfg);
+
+/// Opens connection `i` to `server` (from sources[i % n] if any are given) within --connect-timeout (connect.cpp).
+Task<Result<Stream>> connect_one(const SocketAddress& server, const std::vector<SocketAddress>& sources, uint32_t i,
+                                 const Config& cfg);
+
+/// --reconnect (reconnect.cpp): runs `loop` (the connection's closed or open loop) on `s` while it
+/// lasts; when the server closes it or an exchange fails, reconnects after a backoff (Backoff) and
+/// runs `loop` again, until `end` or sh.stop.
+Task<> reconnecting(Stream& s, Shared& sh, uint32_t conn, const SocketAddress& server,
+                    const std::vector<SocketAddress>& sources, Clock::time_point end, std::function<Task<>()> loop);
+/// The open loop's wait until a message is due. With --reconnect it watches `s` meanwhile
+/// (a receive under a deadline), so a close is seen when it happens, as a client that
+/// reads would see it: false, with `s` closed, if the server closed it (or the run was cancelled).
+Task<bool> idle_until(Stream& s, Shared& sh, uint32_t conn, Clock::time_point due);
+/// --reconnect: true (and `s` closed) if the server closed or reset `s` while it was idle, so the
+/// next request goes on a new connection instead of failing; false without --reconnect.
+bool lost(Stream& s, const Shared& sh);
 
 /// Opens all streams[i] in batches, each proven by one exchange unless --no-ramp-echo (connect.cpp).
 Task<> ramp(std::vector<Stream>& streams, const SocketAddress& server, const std::vector<SocketAddress>& sources,

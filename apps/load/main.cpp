@@ -17,17 +17,30 @@
 // their responses read and checked (http_exchange.cpp); each request gets
 // the batch's latency, as wrk does.
 //
+// With --reconnect, a connection the server closes (after a `Connection: close`
+// response, or found hung up before a send) or that fails is opened again after
+// an exponential backoff with full jitter (reconnect.cpp, backoff.hpp); a request
+// that got no answer counts as a failed request, not an error. --timeline FILE
+// writes what happened per 10 ms bucket (connects, failed connects, closes,
+// requests, failed requests), to see a reconnect storm.
+//
+// SIGINT or SIGTERM ends the closed or open loop early, as if --duration were
+// over (a second one ends the process).
+//
 // Output: one JSON or CSV line on stdout (report.cpp). Exit status 1 on any
-// connection error or verification failure, 2 on bad arguments.
+// connection error, failed request or verification failure, 2 on bad arguments.
 #include <CLI/CLI.hpp>
 #include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <csignal>
 #include <cstdio>
+#include <cstring>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "backoff.hpp"
 #include "common/app_setup.hpp"
 #include "load.hpp"
 #include "renew.hpp"
@@ -37,52 +50,53 @@ using namespace coring::load;
 
 namespace {
 
-uint64_t splitmix64(uint64_t& s) {
-  uint64_t z = (s += 0x9E3779B97F4A7C15ull);
-  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-  z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-  return z ^ (z >> 31);
-}
-
 Duration seconds(double s) { return Duration(static_cast<int64_t>(s * 1e9)); }
 
-/// Records one verified exchange; false (and the connection closed) on a failure.
+/// Records one verified exchange; false (and the connection closed) on a failure, or with
+/// --reconnect when the server closes the connection after this answer.
 bool finish(Stream& s, Shared& sh, Outcome o, int64_t since_ns) {
-  if (o != Outcome::ok) {
-    count(sh, o);
+  if (o == Outcome::failed || o == Outcome::verify_failed) {
+    ++sh.failed_requests;
+    sh.mark(Timeline::failed_request);
+    if (!sh.cfg->reconnect || o == Outcome::verify_failed) count(sh, o);  // a lost connection is no error then
     s.close();
     return false;
   }
+  sh.mark(Timeline::request);
+  const bool closing = o == Outcome::closed && sh.cfg->reconnect;
+  if (closing) s.close();
   const uint64_t latency = static_cast<uint64_t>(now_ns() - since_ns);
   if (sh.cfg->http) {  // one exchange is a batch of --pipeline requests, all timed from its start
     for (uint32_t i = 0; i < sh.cfg->pipeline; ++i) sh.hist.record(latency);
     sh.messages += sh.cfg->pipeline;
-    return true;
+    return !closing;
   }
   sh.hist.record(latency);
   ++sh.messages;
   sh.bytes += sh.cfg->size;
-  return true;
+  return !closing;
 }
 
 /// The closed loop of one connection: until --messages are done or the run stops.
 Task<> closed_loop(Stream& s, Shared& sh, uint32_t conn, int64_t messages) {
   for (uint64_t k = 1;; ++k) {
     if (messages >= 0 ? k > static_cast<uint64_t>(messages) : sh.stop) break;
+    if (lost(s, sh)) co_return;  // --reconnect: closed by the server while idle
     const int64_t t0 = now_ns();
     if (!finish(s, sh, co_await exchange(s, sh, conn, k), t0)) co_return;
   }
 }
 
 /// The open loop of connection `conn`, the `nth` of `n` open-loop connections: message k is due
-/// at start + (nth / n + k) * interval, interval = n / --rate.
+/// at start + (nth / n + k) * interval, interval = n / --rate. It starts at message `next` and
+/// leaves there the one to go on with (--reconnect runs it again on a new connection).
 Task<> open_loop(Stream& s, Shared& sh, uint32_t conn, uint32_t nth, uint32_t n, Clock::time_point start,
-                 Clock::time_point end) {
+                 Clock::time_point end, uint64_t& next) {
   const double interval_ns = double(n) / sh.cfg->rate * 1e9;
   const double phase_ns = interval_ns * nth / n;  // spreads the connections over one interval
   const double span_ns = double(std::chrono::duration_cast<Duration>(end - start).count());
   const uint64_t due_in_run = span_ns > phase_ns ? uint64_t(std::ceil((span_ns - phase_ns) / interval_ns)) : 0;
-  for (uint64_t k = 0; k < due_in_run; ++k) {
+  for (uint64_t k = next; k < due_in_run && !sh.stop; next = ++k) {
     const auto due = start + Duration(static_cast<int64_t>(phase_ns + double(k) * interval_ns));
     const auto now = Clock::now();
     if (now >= end) {  // behind schedule when the run ends: what is left was never sent
@@ -90,10 +104,14 @@ Task<> open_loop(Stream& s, Shared& sh, uint32_t conn, uint32_t nth, uint32_t n,
       co_return;
     }
     if (now < due) {
-      if (!co_await sleep_until(due)) co_return;  // cancelled
+      const bool waited = co_await idle_until(s, sh, conn, due);
+      if (!waited) co_return;  // cancelled, or (--reconnect) closed by the server meanwhile
     }
+    if (lost(s, sh)) co_return;  // --reconnect: closed by the server while idle; message k goes on the next one
     const int64_t due_ns = std::chrono::duration_cast<Duration>(due.time_since_epoch()).count();
-    if (!finish(s, sh, co_await exchange(s, sh, conn, k + 1), due_ns)) co_return;
+    const Outcome o = co_await exchange(s, sh, conn, k + 1);
+    next = k + 1;
+    if (!finish(s, sh, o, due_ns)) co_return;
   }
 }
 
@@ -111,6 +129,15 @@ Task<> idle_watch(Stream& s, Shared& sh, uint32_t conn) {
     sh.report("idle recv", conn, "unexpected bytes on an idle connection");
     ++sh.verify_failures;
   }
+}
+
+/// SIGINT or SIGTERM ends the closed or open loop early, as if --duration were over.
+Task<> stop_on_signal(Shared& sh) {
+  auto sig = co_await wait_for_signal(SIGINT, SIGTERM);
+  if (!sig) co_return;  // cancelled: the run ended first
+  std::fprintf(stderr, "coring-load: %s: ending the run\n", strsignal(*sig));
+  sh.stop = true;
+  unblock_signals(SIGINT, SIGTERM);  // a second one ends the process
 }
 
 Task<> stopper(Shared& sh, double secs) {
@@ -132,11 +159,12 @@ Task<> hold_idle(std::vector<Stream>& streams, Shared& sh, Duration guard) {
   const auto start = Clock::now();
   const auto end = start + seconds(cfg.duration);
   std::vector<Task<>> active, idle;
+  std::vector<uint64_t> next(cfg.connections, 0);
   for (uint32_t i = 0; i < cfg.connections; ++i) {
     if (!streams[i].is_open()) continue;
     const auto nth = static_cast<uint32_t>(active.size());
     if (nth >= cfg.active) idle.push_back(idle_watch(streams[i], sh, i));
-    else if (cfg.rate > 0) active.push_back(open_loop(streams[i], sh, i, nth, cfg.active, start, end));
+    else if (cfg.rate > 0) active.push_back(open_loop(streams[i], sh, i, nth, cfg.active, start, end, next[i]));
     else active.push_back(closed_loop(streams[i], sh, i, -1));
   }
   if (cfg.rate <= 0) active.push_back(stopper(sh, cfg.duration));
@@ -164,16 +192,23 @@ Task<Report> run(Shared& sh, SocketAddress server, std::vector<SocketAddress> so
 
   const auto guard = seconds((cfg.messages >= 0 ? 0 : cfg.duration) + cfg.timeout);
   const int64_t t0 = now_ns();
+  std::optional<Timeline> timeline;
+  if (!cfg.timeline_path.empty()) sh.timeline = &timeline.emplace(t0, static_cast<int64_t>(cfg.timeline_ms * 1e6));
+  spawn(stop_on_signal(sh));
   if (cfg.hold_idle) {
     co_await hold_idle(streams, sh, guard);
   } else {
     const auto start = Clock::now();
     const auto end = start + seconds(cfg.duration);
     std::vector<Task<>> tasks;
+    std::vector<uint64_t> next(cfg.connections, 0);  // open loop: each connection's next message
     for (uint32_t i = 0; i < cfg.connections; ++i) {
-      if (!streams[i].is_open()) continue;
-      if (cfg.rate > 0) tasks.push_back(open_loop(streams[i], sh, i, i, cfg.connections, start, end));
-      else tasks.push_back(closed_loop(streams[i], sh, i, cfg.messages));
+      auto loop = [&, i]() -> Task<> {
+        if (cfg.rate > 0) return open_loop(streams[i], sh, i, i, cfg.connections, start, end, next[i]);
+        return closed_loop(streams[i], sh, i, cfg.messages);
+      };
+      if (cfg.reconnect) tasks.push_back(reconnecting(streams[i], sh, i, server, sources, end, loop));
+      else if (streams[i].is_open()) tasks.push_back(loop());
     }
     if (cfg.rate <= 0 && cfg.messages < 0) tasks.push_back(stopper(sh, cfg.duration));
     auto r = co_await run_all_within(std::move(tasks), guard);
@@ -184,6 +219,9 @@ Task<Report> run(Shared& sh, SocketAddress server, std::vector<SocketAddress> so
   }
   rep.seconds = double(now_ns() - t0) / 1e9;
   for (auto& s : streams) s.close();
+  sh.timeline = nullptr;
+  if (timeline && !timeline->write(cfg.timeline_path))
+    std::fprintf(stderr, "coring-load: cannot write %s\n", cfg.timeline_path.c_str());
   co_return rep;
 }
 
@@ -237,10 +275,31 @@ int main(int argc, char** argv) {
                  "--http --rate: a connection is replaced after K requests (keep-alive and new connections mixed); "
                  "prints a second JSON line counting failed requests, resets, refused connects and retries")
       ->check(CLI::Range(1u, 1'000'000u));
+  auto* reconnect = app.add_flag("--reconnect", cfg.reconnect,
+                                 "open a connection again after the server closes it or it fails (with backoff)")
+                        ->excludes(msgs);
+  app.add_option("--backoff-min", cfg.backoff_min_ms, "--reconnect: ms, the cap of the first delay (doubled per failure)")
+      ->check(CLI::PositiveNumber)->needs(reconnect)->capture_default_str();
+  app.add_option("--backoff-max", cfg.backoff_max_ms, "--reconnect: ms, the largest delay")
+      ->check(CLI::PositiveNumber)->needs(reconnect)->capture_default_str();
+  app.add_flag("!--no-jitter", cfg.jitter, "--reconnect: wait exactly the cap, not a uniform draw from [0, cap]")
+      ->needs(reconnect);
+  app.add_option("--timeline", cfg.timeline_path,
+                 "write per-bucket counts: t_ms,connects,connect_failures,closes,requests,failed_requests");
+  app.add_option("--timeline-ms", cfg.timeline_ms, "--timeline: bucket width in ms")->check(CLI::PositiveNumber)
+      ->capture_default_str();
   apps::add_log_level_option(app);
   CLI11_PARSE(app, argc, argv);
   if (cfg.renew > 0 && (!cfg.http || cfg.rate <= 0 || cfg.pipeline != 1 || cfg.hold_idle)) {
     std::fprintf(stderr, "coring-load: --renew needs --http and --rate (no --pipeline, no --hold-idle)\n");
+    return 2;
+  }
+  if (cfg.renew > 0 && cfg.reconnect) {
+    std::fprintf(stderr, "coring-load: --renew replaces connections itself: not with --reconnect\n");
+    return 2;
+  }
+  if (cfg.reconnect && cfg.hold_idle) {
+    std::fprintf(stderr, "coring-load: --reconnect works with the closed or open loop, not --hold-idle\n");
     return 2;
   }
   if (cfg.hold_idle && cfg.rate > 0 && cfg.active == 0) {
@@ -250,6 +309,7 @@ int main(int argc, char** argv) {
 
   apps::raise_fd_limit();
   std::signal(SIGPIPE, SIG_IGN);
+  block_signals(SIGINT, SIGTERM);  // before the runtime's threads start; stop_on_signal() reads them
 
   auto server = SocketAddress::parse(cfg.host + ":" + std::to_string(cfg.port));
   if (!server) {
@@ -293,6 +353,7 @@ int main(int argc, char** argv) {
   print_report(sh, rep, rt.backend_name());
   if (!cfg.cdf_path.empty() && !write_cdf(sh.hist, cfg.cdf_path))
     std::fprintf(stderr, "coring-load: cannot write %s\n", cfg.cdf_path.c_str());
-  const bool failed = sh.errors || sh.connect_errors || sh.verify_failures || rep.established < cfg.connections;
+  const bool failed = sh.errors || sh.connect_errors || sh.verify_failures || sh.failed_requests ||
+                      rep.established < cfg.connections;
   return failed ? 1 : 0;
 }

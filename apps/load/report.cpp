@@ -28,22 +28,25 @@ void print_report(const Shared& sh, const Report& rep, std::string_view backend)
     if (cfg.csv_header)
       std::printf(
           "mode,protocol,pipeline,backend,connections,connections_requested,size,target_rate,duration,messages,ramp_messages,bytes,"
-          "errors,connect_errors,verify_failures,unsent,msgs_per_sec,p50_us,p90_us,p99_us,p999_us,max_us,mean_us\n");
-    std::printf("%s,%s,%u,%.*s,%u,%u,%u,%.0f,%.3f,%llu,%llu,%llu,%llu,%llu,%llu,%llu,%.1f,%.1f,%.1f,%.1f,%.1f,%.1f,%.1f\n",
+          "errors,connect_errors,verify_failures,unsent,msgs_per_sec,p50_us,p90_us,p99_us,p999_us,max_us,mean_us,"
+          "failed_requests,reconnects,reconnect_failures\n");
+    std::printf("%s,%s,%u,%.*s,%u,%u,%u,%.0f,%.3f,%llu,%llu,%llu,%llu,%llu,%llu,%llu,%.1f,%.1f,%.1f,%.1f,%.1f,%.1f,%.1f,"
+                "%llu,%llu,%llu\n",
                 mode_name(cfg), protocol(cfg), cfg.pipeline, int(backend.size()), backend.data(), rep.established, cfg.connections, cfg.size,
                 cfg.rate, rep.seconds, ull(sh.messages), ull(sh.ramp_messages), ull(sh.bytes), ull(sh.errors),
                 ull(sh.connect_errors), ull(sh.verify_failures), ull(sh.unsent), rate, us(h.percentile(0.50)),
                 us(h.percentile(0.90)), us(h.percentile(0.99)), us(h.percentile(0.999)), us(h.max()),
-                h.mean() / 1000.0);
+                h.mean() / 1000.0, ull(sh.failed_requests), ull(sh.reconnects), ull(sh.reconnect_failures));
   } else {
     std::printf(
         "{\"mode\":\"%s\",\"protocol\":\"%s\",\"pipeline\":%u,\"backend\":\"%.*s\",\"connections\":%u,\"connections_requested\":%u,\"size\":%u,"
         "\"target_rate\":%.0f,\"duration\":%.3f,\"messages\":%llu,\"ramp_messages\":%llu,\"bytes\":%llu,"
-        "\"errors\":%llu,\"connect_errors\":%llu,\"verify_failures\":%llu,\"unsent\":%llu,\"msgs_per_sec\":%.1f,"
+        "\"errors\":%llu,\"connect_errors\":%llu,\"verify_failures\":%llu,\"unsent\":%llu,\"failed_requests\":%llu,"
+        "\"reconnects\":%llu,\"reconnect_failures\":%llu,\"msgs_per_sec\":%.1f,"
         "\"latency_us\":{\"p50\":%.1f,\"p90\":%.1f,\"p99\":%.1f,\"p999\":%.1f,\"max\":%.1f,\"mean\":%.1f}}\n",
         mode_name(cfg), protocol(cfg), cfg.pipeline, int(backend.size()), backend.data(), rep.established, cfg.connections, cfg.size, cfg.rate,
         rep.seconds, ull(sh.messages), ull(sh.ramp_messages), ull(sh.bytes), ull(sh.errors), ull(sh.connect_errors),
-        ull(sh.verify_failures), ull(sh.unsent), rate, us(h.percentile(0.50)), us(h.percentile(0.90)), us(h.percentile(0.99)),
+        ull(sh.verify_failures), ull(sh.unsent), ull(sh.failed_requests), ull(sh.reconnects), ull(sh.reconnect_failures), rate, us(h.percentile(0.50)), us(h.percentile(0.90)), us(h.percentile(0.99)),
         us(h.percentile(0.999)), us(h.max()), h.mean() / 1000.0);
   }
   std::fflush(stdout);

@@ -152,8 +152,8 @@ Task<> run_connection(ConnectionSlot slot, Stream s, std::uint64_t cookie) {
         ++served;
         ++served_here;
         const bool last = o.max_requests_per_connection && served >= o.max_requests_per_connection;
-        // A graceful stop (Runtime::shutdown) lets the request in hand finish, then closes.
-        bool keep = head.keep_alive && !resp.close && !last && !stop_requested();
+        // A graceful stop (Runtime::shutdown) or a drain lets the request in hand finish, then closes.
+        bool keep = head.keep_alive && !resp.close && !last && !st->draining && !stop_requested();
         if (resp.file || resp.streamed) [[unlikely]] {  // the batch so far and this head go first, then the body
           const StreamEnd end = co_await send_body(s, out, st->heads, resp,
                                                    WriteContext{head.minor_version, keep, head.method == "HEAD"},

@@ -90,6 +90,8 @@ Server::Server(Server&&) noexcept = default;
 Server& Server::operator=(Server&&) noexcept = default;
 
 Task<> Server::serve(Listener listener) { return accept_loop(state_, std::move(listener)); }
+void Server::begin_drain() noexcept { state_->draining = true; }
+bool Server::draining() const noexcept { return state_->draining; }
 const ServerStats& Server::stats() const noexcept { return state_->stats; }
 const ServerOptions& Server::options() const noexcept { return state_->options; }
 

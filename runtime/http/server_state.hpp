@@ -21,6 +21,7 @@ struct ServerState : std::enable_shared_from_this<ServerState> {
   HeadCache heads{""};  ///< set from options.server_name when the server is made
   std::uint32_t lingering_rejects = 0;  ///< rejected (503) connections in their lingering close
   std::uint32_t idle_frames = 0;        ///< connections waiting for a request in their frame
+  bool draining = false;                ///< Server::begin_drain(): every response closes its connection
   /// Held while any connection is parked (stats.connections_parked > 0): a parked connection
   /// holds a plain pointer to this state, 8 bytes instead of a shared_ptr's 16.
   std::shared_ptr<ServerState> kept_by_parked;

@@ -143,6 +143,30 @@ TEST_CASE_TEMPLATE("http: Connection: close answers then closes", B, CORING_BACK
   });
 }
 
+TEST_CASE_TEMPLATE("http: after begin_drain every response closes its connection, and new ones are still served", B,
+                   CORING_BACKENDS) {
+  with_server<B>([](SocketAddress addr, Server& server) -> Task<> {
+    Client kept = co_await Client::connect(addr);
+    auto before = co_await kept.roundtrip(get("/"));
+    REQUIRE(before);
+    CHECK(before->header("connection").empty());
+    CHECK_FALSE(server.draining());
+    server.begin_drain();
+    CHECK(server.draining());
+    auto on_kept = co_await kept.roundtrip(get("/"));  // a kept-alive connection: answered, then closed
+    REQUIRE(on_kept);
+    CHECK(on_kept->status == 200);
+    CHECK(on_kept->header("connection") == "close");
+    CHECK(co_await kept.closed());
+    Client fresh = co_await Client::connect(addr);  // the listener still accepts
+    auto on_fresh = co_await fresh.roundtrip(get("/"));
+    REQUIRE(on_fresh);
+    CHECK(on_fresh->body == "Hello, World!");
+    CHECK(on_fresh->header("connection") == "close");
+    CHECK(co_await fresh.closed());
+  });
+}
+
 TEST_CASE_TEMPLATE("http: a handler asking to close closes after its response", B, CORING_BACKENDS) {
   with_server<B>([](SocketAddress addr, Server&) -> Task<> {
     Client c = co_await Client::connect(addr);

@@ -74,6 +74,12 @@ class Server {
 
   /// Accepts connections until cancelled; each one runs as a spawned task.
   Task<> serve(Listener listener);
+  /// Starts a drain period (before Runtime::shutdown): the listener stays open and every
+  /// request is still served, but each response now closes its connection
+  /// (`Connection: close`), so clients and load balancers move to other servers. Call it on
+  /// the server's shard; there is no way back.
+  void begin_drain() noexcept;
+  bool draining() const noexcept;
   const ServerStats& stats() const noexcept;
   const ServerOptions& options() const noexcept;
 
