@@ -36,8 +36,9 @@ constexpr bool kSpliceByDefault = true;
 /// io_uring's record of a connected socket.
 struct UringConn : Conn {
   using Conn::Conn;
-  bool starved = false;       // the buffer ring ran dry under it: re-armed when buffers return
-  bool zc_copied = false;     // the kernel copied its zero-copy sends (loopback): it sends by copy
+  // (Bits of one byte: Conn's tail padding holds one byte, and a 105th byte would make the record 112.)
+  bool starved : 1 = false;    // the buffer ring ran dry under it: re-armed when buffers return
+  bool zc_copied : 1 = false;  // the kernel copied its zero-copy sends (loopback): it sends by copy
   Slot* recv_slot = nullptr;  // the armed multishot recv (Conn::rx_armed while set)
 };
 // Every idle connection has one: 104 bytes is a 112-byte malloc chunk (`starved` and `zc_copied`
