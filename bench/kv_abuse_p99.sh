@@ -21,13 +21,7 @@ BACKENDS=${BACKENDS:-"uring epoll"}
 OUT=${OUT:-$(mktemp -d /tmp/coring-kv-abuse.XXXXXX)}
 mkdir -p "$OUT"
 scratch_only "$OUT"
-if [[ ${NO_BUILD:-0} != 1 ]]; then
-  log "building Release coring-kv in $BUILD_DIR"
-  cmake -S "$BENCH_ROOT" -B "$BUILD_DIR" -DCMAKE_BUILD_TYPE=Release >"$BUILD_DIR.cmake.log" 2>&1 || die "cmake failed"
-  cmake --build "$BUILD_DIR" -j2 --target coring-kv >"$BUILD_DIR.build.log" 2>&1 ||
-    { tail -30 "$BUILD_DIR.build.log" >&2; die "build failed"; }
-fi
-[[ -x $KV_BIN ]] || die "$KV_BIN is missing"
+build_kv
 
 phases="quiet attack_2gb_bulk attack_10m_array attack_announced_not_sent attack_random_bytes attack_pipeline_without_reading"
 for ((r = 1; r <= ROUNDS; r++)); do

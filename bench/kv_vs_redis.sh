@@ -44,13 +44,7 @@ scratch_only "$OUT"
 
 command -v redis-benchmark >/dev/null || die "redis-benchmark missing: scripts/deps.sh --bench (redis-tools)"
 command -v redis-server >/dev/null || die "redis-server missing: scripts/deps.sh --bench (redis-server)"
-if [[ ${NO_BUILD:-0} != 1 ]]; then
-  log "building Release coring-kv in $BUILD_DIR"
-  cmake -S "$BENCH_ROOT" -B "$BUILD_DIR" -DCMAKE_BUILD_TYPE=Release >"$BUILD_DIR.cmake.log" 2>&1 || die "cmake failed"
-  cmake --build "$BUILD_DIR" -j2 --target coring-kv >"$BUILD_DIR.build.log" 2>&1 ||
-    { tail -30 "$BUILD_DIR.build.log" >&2; die "build failed"; }
-fi
-[[ -x $KV_BIN ]] || die "$KV_BIN is missing"
+build_kv
 raise_nofile
 
 # cpu_ns PID: nanoseconds the process's threads have run (schedstat's first field, summed).

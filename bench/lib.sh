@@ -36,6 +36,17 @@ bench_build() {
     { tail -30 "$BUILD_DIR.build.log" >&2; die "build failed"; }
 }
 
+# build_kv: Release coring-kv in $BUILD_DIR (skipped with NO_BUILD=1), then checks $KV_BIN is there.
+build_kv() {
+  if [[ ${NO_BUILD:-0} != 1 ]]; then
+    log "building Release coring-kv in $BUILD_DIR"
+    cmake -S "$BENCH_ROOT" -B "$BUILD_DIR" -DCMAKE_BUILD_TYPE=Release >"$BUILD_DIR.cmake.log" 2>&1 || die "cmake failed"
+    cmake --build "$BUILD_DIR" -j2 --target coring-kv >"$BUILD_DIR.build.log" 2>&1 ||
+      { tail -30 "$BUILD_DIR.build.log" >&2; die "build failed"; }
+  fi
+  [[ -x $KV_BIN ]] || die "$KV_BIN is missing"
+}
+
 # cpu_ns PID: on-CPU time (ns) of all of PID's threads so far (/proc/PID/task/*/schedstat, first field).
 cpu_ns() { cat /proc/"$1"/task/*/schedstat 2>/dev/null | awk '{t += $1} END {printf "%.0f\n", t}'; }
 

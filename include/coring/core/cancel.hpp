@@ -98,12 +98,7 @@ struct CancelLink {
 /// it must outlive the scopes that use it.
 class CancelSource {
  public:
-  CancelSource() noexcept {
-    head_.prev = head_.next = &head_;
-#ifndef NDEBUG
-    owner_ = detail::current_loop();
-#endif
-  }
+  CancelSource() noexcept { head_.prev = head_.next = &head_; }
   CancelSource(const CancelSource&) = delete;
   CancelSource& operator=(const CancelSource&) = delete;
   ~CancelSource() {
@@ -143,16 +138,10 @@ class CancelSource {
   }
 
  private:
-  void check_owner() noexcept {
-#ifndef NDEBUG
-    const detail::Loop* here = detail::current_loop();
-    if (!owner_) owner_ = here;  // made outside a runtime: the first shard to use it owns it
-    else if (here != owner_) detail::shard_violation("a CancelSource", owner_);
-#endif
-  }
+  void check_owner() noexcept { owner_.check("a CancelSource"); }
   detail::CancelLink head_;
   bool cancelled_ = false;
-  const detail::Loop* owner_;  // set and read only without NDEBUG (so the layout is the same in every build)
+  detail::ShardOwner owner_;
 };
 
 }  // namespace coring

@@ -81,11 +81,7 @@ class Event {
  public:
   enum class Mode : uint8_t { auto_reset, manual_reset };
 
-  explicit Event(Mode mode = Mode::auto_reset) noexcept : manual_(mode == Mode::manual_reset) {
-#ifndef NDEBUG
-    owner_ = detail::current_loop();
-#endif
-  }
+  explicit Event(Mode mode = Mode::auto_reset) noexcept : manual_(mode == Mode::manual_reset) {}
   Event(const Event&) = delete;
   Event& operator=(const Event&) = delete;
   ~Event();
@@ -105,19 +101,13 @@ class Event {
   void link(EventWait* w) noexcept;
   void unlink(EventWait* w) noexcept;
   /// Debug builds: set() or a wait on another thread than the event's shard is reported.
-  void check_owner() noexcept {
-#ifndef NDEBUG
-    const detail::Loop* here = detail::current_loop();
-    if (!owner_) owner_ = here;  // made outside a runtime: the first shard to use it owns it
-    else if (here != owner_) detail::shard_violation("an Event", owner_);
-#endif
-  }
+  void check_owner() noexcept { owner_.check("an Event"); }
 
   EventWait* head_ = nullptr;
   EventWait* tail_ = nullptr;
   bool set_ = false;
   bool manual_;
-  const detail::Loop* owner_;  // set and read only without NDEBUG (so the layout is the same in every build)
+  detail::ShardOwner owner_;
 };
 
 // Set: take it (auto-reset clears it) and do not suspend.

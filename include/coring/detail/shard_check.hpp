@@ -21,6 +21,29 @@ inline void check_shard([[maybe_unused]] const Loop* owner, [[maybe_unused]] con
 #endif
 }
 
+/// The shard a shard-local object (CancelSource, Event) belongs to: the one
+/// whose thread made it or, made outside a runtime, the first that uses it.
+/// Without NDEBUG, check() reports a use on any other thread. The same layout
+/// in every build.
+class ShardOwner {
+ public:
+  ShardOwner() noexcept {
+#ifndef NDEBUG
+    owner_ = current_loop();
+#endif
+  }
+  void check([[maybe_unused]] const char* what) noexcept {
+#ifndef NDEBUG
+    const Loop* here = current_loop();
+    if (!owner_) owner_ = here;
+    else if (here != owner_) shard_violation(what, owner_);
+#endif
+  }
+
+ private:
+  const Loop* owner_ = nullptr;
+};
+
 /// For tests: called with the message instead of aborting (null restores
 /// the abort). Returns the previous hook.
 using ShardViolationHook = void (*)(const char* message);
