@@ -288,12 +288,13 @@ bool execute_now(Server& srv, Client& c, std::span<std::string> args, std::strin
   return true;
 }
 
-int remote_shard(Server& srv, std::span<const std::string> args) noexcept {
+int remote_shard(Server& srv, std::span<const std::string> args, Cmd& id) noexcept {
   if (srv.shards == 1) return -1;
   const CommandSpec* spec = find_command(args[0]);
   if (!spec || spec->route != Route::keyed || !arity_ok(*spec, args.size())) return -1;
   if (spec->write && srv.cfg.maxmemory > 0 && srv.used_bytes() > static_cast<int64_t>(srv.cfg.maxmemory)) return -1;
   const unsigned s = srv.owner(args[1]);
+  id = spec->id;
   return s == this_shard() ? -1 : static_cast<int>(s);
 }
 

@@ -57,9 +57,9 @@ struct Remote {
 };
 
 /// When `args` is a keyed request that execute_now would send to another shard (known, arity
-/// right, not refused for memory), that shard; else -1 (and nothing is done: use execute_now).
-/// Pipelined requests for one shard then travel as one batch: one cross-shard round trip.
-int remote_shard(Server& srv, std::span<const std::string> args) noexcept;
+/// right, not refused for memory), that shard, with the command in `id`; else -1 (and nothing
+/// is done: use execute_now). Pipelined requests for one shard then travel as one batch.
+int remote_shard(Server& srv, std::span<const std::string> args, Cmd& id) noexcept;
 /// Runs `batch` (requests remote_shard sent to `shard`) there in order; replies go to `out`.
 Task<> execute_batch(Server& srv, unsigned shard, std::span<const Remote> batch, std::string& out);
 

@@ -66,11 +66,11 @@ Task<> refuse(Stream& s, std::string_view text) {
 /// Requests for one other shard sent in one cross-shard call at most.
 constexpr std::size_t kMaxBatch = 64;
 
-/// Copies request `args` into batch[n++] (reusing the slot's strings).
-void keep(std::vector<Remote>& batch, std::size_t& n, std::span<const std::string> args) {
+/// Copies request `args` (command `id`) into batch[n++] (reusing the slot's strings).
+void keep(std::vector<Remote>& batch, std::size_t& n, Cmd id, std::span<const std::string> args) {
   if (n == batch.size()) batch.emplace_back();
   Remote& r = batch[n++];
-  r.id = find_command(args[0])->id;
+  r.id = id;
   r.args.resize(args.size());
   for (std::size_t i = 0; i < args.size(); ++i) r.args[i].assign(args[i]);
 }
@@ -143,17 +143,19 @@ Task<End> serve(Server& srv, Stream& s, Outbox& out) {
       if (co_await out.finish()) co_await refuse(s, text);
       co_return End::drop;
     }
-    if (const int target = remote_shard(srv, parser.args()); target >= 0) {
+    Cmd id{};
+    if (const int target = remote_shard(srv, parser.args(), id); target >= 0) {
       // Keyed requests for another shard: this one and those pipelined right behind it for the
       // same shard go as one batch, so a pipeline pays one cross-shard round trip, not one each.
       std::size_t n = 0;
-      keep(batch, n, parser.args());
+      keep(batch, n, id, parser.args());
       while (n < kMaxBatch && in.available() > 0) {
         parser.reset();
         std::size_t next = 0;
-        if (parser.parse_whole(in.peek(), next).kind != RespStep::done || remote_shard(srv, parser.args()) != target) break;
+        if (parser.parse_whole(in.peek(), next).kind != RespStep::done || remote_shard(srv, parser.args(), id) != target)
+          break;
         in.consume(next);  // taken; anything else is left for the next turn of this loop
-        keep(batch, n, parser.args());
+        keep(batch, n, id, parser.args());
       }
       co_await execute_batch(srv, static_cast<unsigned>(target), std::span(batch.data(), n), out.buffer());
       since_yield += static_cast<unsigned>(n - 1);
