@@ -86,9 +86,8 @@ void Loop::poll_io(int64_t until) {
     if (until >= 0 && until < next) next = until;
     if (next >= 0) timeout = next > now_ ? next - now_ : 0;
   }
-  driver_->wait(timeout);
+  driver_->wait(timeout);  // reads the clock when its wait returns (update_now)
   if (!orphans_.empty()) [[unlikely]] sweep_orphans();
-  update_now();
   if (woken_) {
     woken_ = false;
     process_mail();
@@ -392,6 +391,7 @@ int64_t now_ns() noexcept {
   l->update_now();
   return l->now();
 }
+int64_t turn_ns() noexcept { return Loop::current()->now(); }
 void submit_call(unsigned shard, CrossCall* c) { Loop::current()->submit_call(shard, c); }
 void submit_offload(CrossCall* c) { Loop::current()->submit_offload(c); }
 void post_reply(CrossCall* c) noexcept {

@@ -107,6 +107,7 @@ class EpollDriver final : public Driver {
       n = ::epoll_wait(epfd_, events_.data(), cap, ms);
     }
     if (n < 0) n = 0;  // EINTR
+    loop_.update_now();  // the turn's time, before any event resumes a task (turn_ns)
     loop_.stats.completions += static_cast<uint64_t>(n);
     for (int i = 0; i < n; ++i) dispatch(events_[i]);
     if (n == static_cast<int>(events_.size()) && events_.size() < 65536) events_.resize(events_.size() * 2);

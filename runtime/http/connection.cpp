@@ -18,12 +18,8 @@ namespace coring::http::detail {
 
 namespace {
 
-using Clock = std::chrono::steady_clock;
 using std::chrono::milliseconds;
-
-std::int64_t mono_ns() noexcept {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now().time_since_epoch()).count();
-}
+using coring::detail::now_ns;
 
 /// Sends the queued responses in one send_all; false if the connection is gone or the send timed out.
 Task<bool> send_batch(Stream& s, OutBuffer& out, milliseconds timeout, ServerStats& stats) {
@@ -118,7 +114,7 @@ Task<> run_connection(ConnectionSlot slot, Stream s, std::uint64_t cookie) {
     in.remove_prefix(step.consumed);
     switch (step.event) {
       case Event::head:
-        head_at = done_at != 0 ? done_at : mono_ns();
+        head_at = done_at != 0 ? done_at : coring::detail::turn_ns();  // when its bytes came: no clock read
         if (parser.head().has_body()) {
           body_deadline = head_at + ms_ns(o.body_timeout);
           continue_due = parser.head().expect_continue;
@@ -163,7 +159,7 @@ Task<> run_connection(ConnectionSlot slot, Stream s, std::uint64_t cookie) {
         } else {
           write_response(out, st->heads, resp, WriteContext{head.minor_version, keep, head.method == "HEAD"});
         }
-        done_at = mono_ns();
+        done_at = now_ns();
         stats.record(resp.status, static_cast<std::uint64_t>(done_at - head_at));
         body_store.clear();
         body_view = {};
@@ -229,7 +225,7 @@ Task<> run_connection(ConnectionSlot slot, Stream s, std::uint64_t cookie) {
     const bool idle = parser.at_message_start();
     std::chrono::nanoseconds wait = o.idle_timeout;  // keep-alive: idle && served > 0
     if (!idle || served == 0) {
-      const std::int64_t now = mono_ns();
+      const std::int64_t now = now_ns();
       if (!idle && !parser.in_body() && header_deadline == 0) header_deadline = now + ms_ns(o.header_timeout);
       const std::int64_t deadline = parser.in_body() ? body_deadline : header_deadline;
       wait = std::chrono::nanoseconds(deadline > now ? deadline - now : 0);

@@ -94,7 +94,7 @@ class OpDeadline : coring::detail::Canceller {
       if (parent_->cancelled) state_.cancel();
       else parent_->arm(this);
     }
-    timer_.begin(coring::detail::now_ns() + after_, &state_);
+    timer_.begin(coring::detail::turn_ns() + after_, &state_);  // no clock read: see turn_ns
     timing_ = true;
     if (stop_) {
       node_.state = &state_;

@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <cstring>
 
+#include "coring/detail/loop_hooks.hpp"
 #include "coring/http/date.hpp"
 
 namespace coring::http::detail {
@@ -53,11 +54,18 @@ std::string_view HeadCache::digits(std::size_t v) noexcept {
 }
 
 std::string_view HeadCache::get(int status, bool with_type, std::string_view type, bool with_length) {
-  timespec ts{};
-  ::clock_gettime(CLOCK_REALTIME_COARSE, &ts);
-  if (status != status_ || with_type != typed_ || with_length != length_ || ts.tv_sec != second_ ||
+  std::time_t second = second_;
+  if (const std::int64_t turn = coring::detail::turn_ns(); turn >= recheck_at_) [[unlikely]] {
+    // Once a second (at most a loop turn's work late, and the coarse clock's tick):
+    // the wall-clock second, and the steady time by which it will have ended.
+    timespec ts{};
+    ::clock_gettime(CLOCK_REALTIME_COARSE, &ts);
+    second = ts.tv_sec;
+    recheck_at_ = turn + (1'000'000'000 - ts.tv_nsec);
+  }
+  if (status != status_ || with_type != typed_ || with_length != length_ || second != second_ ||
       (with_type && !same(type, content_type_)))
-    rebuild(status, with_type, type, with_length, ts.tv_sec);
+    rebuild(status, with_type, type, with_length, second);
   return text_;
 }
 
@@ -80,24 +88,49 @@ void HeadCache::rebuild(int status, bool with_type, std::string_view type, bool 
   content_type_.assign(with_type ? type : std::string_view());
 }
 
-void write_response(OutBuffer& out, HeadCache& cache, const Response& r, const WriteContext& ctx) {
+namespace {
+
+/// The connection field for `ctx` ("" for an HTTP/1.1 keep-alive answer).
+std::string_view connection_field(const WriteContext& ctx) noexcept {
+  using namespace std::string_view_literals;
+  return !ctx.keep_alive ? "\r\nConnection: close"sv : ctx.minor_version == 0 ? "\r\nConnection: keep-alive"sv : ""sv;
+}
+
+/// The head of a response whose body follows apart with no Content-Length: chunked, or
+/// delimited by the close (kept out of write_response, whose every response has a length).
+[[gnu::noinline]] void write_unsized_head(OutBuffer& out, HeadCache& cache, const Response& r, const WriteContext& ctx) {
   using namespace std::string_view_literals;
   const bool no_body_status = r.status == 204 || r.status == 304 || (r.status >= 100 && r.status < 200);
   const int status = r.status >= 100 && r.status <= 999 ? r.status : 500;
-  const bool sized = ctx.framing == Framing::length;
-  const std::size_t length =
-      no_body_status ? 0 : ctx.head && r.head_length >= 0 ? static_cast<std::size_t>(r.head_length) : r.body.size();
-  const std::string_view head =
-      cache.get(status, length != 0 || (!sized && !no_body_status), r.content_type, !no_body_status && sized);
-  const std::string_view digits = no_body_status || !sized ? std::string_view() : cache.digits(length);
+  const std::string_view head = cache.get(status, !no_body_status, r.content_type, false);
   const std::string_view chunked =
       ctx.framing == Framing::chunked && !no_body_status ? "\r\nTransfer-Encoding: chunked"sv : ""sv;
-  const std::string_view connection = !ctx.keep_alive        ? "\r\nConnection: close"sv
-                                      : ctx.minor_version == 0 ? "\r\nConnection: keep-alive"sv
-                                                               : ""sv;
-  const std::string_view body = !ctx.head && !no_body_status && sized ? std::string_view(r.body) : ""sv;
-  char* p = out.extend(head.size() + digits.size() + chunked.size() + connection.size() + 2 + r.headers.size() + 2 +
-                       body.size());
+  const std::string_view connection = connection_field(ctx);
+  char* p = out.extend(head.size() + chunked.size() + connection.size() + 2 + r.headers.size() + 2);
+  p = put(p, head);
+  p = put(p, chunked);
+  p = put(p, connection);
+  *p++ = '\r';
+  *p++ = '\n';
+  p = put(p, r.headers);  // each field ends with CRLF
+  *p++ = '\r';
+  *p = '\n';
+}
+
+}  // namespace
+
+void write_response(OutBuffer& out, HeadCache& cache, const Response& r, const WriteContext& ctx) {
+  using namespace std::string_view_literals;
+  if (ctx.framing != Framing::length) [[unlikely]] return write_unsized_head(out, cache, r, ctx);
+  const bool no_body_status = r.status == 204 || r.status == 304 || (r.status >= 100 && r.status < 200);
+  const int status = r.status >= 100 && r.status <= 999 ? r.status : 500;
+  const std::size_t length =
+      no_body_status ? 0 : ctx.head && r.head_length >= 0 ? static_cast<std::size_t>(r.head_length) : r.body.size();
+  const std::string_view head = cache.get(status, length != 0, r.content_type, !no_body_status);
+  const std::string_view digits = no_body_status ? std::string_view() : cache.digits(length);
+  const std::string_view connection = connection_field(ctx);
+  const std::string_view body = !ctx.head && !no_body_status ? std::string_view(r.body) : ""sv;
+  char* p = out.extend(head.size() + digits.size() + connection.size() + 2 + r.headers.size() + 2 + body.size());
   p = put(p, head);
   if (digits.size() <= 8) {  // one fixed-size store (the cache's digit buffer and the slack make room)
     if (!digits.empty()) std::memcpy(p, digits.data(), 8);
@@ -105,7 +138,6 @@ void write_response(OutBuffer& out, HeadCache& cache, const Response& r, const W
   } else {
     p = put(p, digits);
   }
-  p = put(p, chunked);
   p = put(p, connection);
   *p++ = '\r';
   *p++ = '\n';

@@ -1,6 +1,7 @@
 // Serialises responses (status line, Date, Server, framing fields, body) into a connection's output buffer.
 #pragma once
 
+#include <cstdint>
 #include <ctime>
 #include <string>
 #include <string_view>
@@ -30,6 +31,9 @@ class HeadCache {
   std::string text_;
   std::string content_type_;
   std::time_t second_ = -1;
+  // The wall clock is read again only once the shard's turn clock (steady, read anyway
+  // once per loop turn) passes the point where the second read last may have ended.
+  std::int64_t recheck_at_ = 0;
   std::size_t number_ = 0;
   char number_text_[24] = {'0'};
   std::size_t number_size_ = 1;

@@ -157,6 +157,7 @@ class UringDriver final : public Driver {
       io_uring_cqe* cqe = nullptr;
       io_uring_submit_and_wait_timeout(&ring_, &cqe, 1, &ts, nullptr);
     }
+    loop_.update_now();  // the turn's time, before any completion resumes a task (turn_ns)
     reap();
     overflowed_ = io_uring_cq_has_overflow(&ring_);
     if (overflowed_ || *ring_.cq.koverflow != dropped_seen_) [[unlikely]] count_overflow();

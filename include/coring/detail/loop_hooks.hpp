@@ -21,5 +21,9 @@ void timer_add(TimerNode* t);
 void timer_remove(TimerNode* t) noexcept;
 /// The steady-clock time in nanoseconds (read afresh, so timers never fire early).
 int64_t now_ns() noexcept;
+/// The steady-clock time at which this loop turn's I/O wait returned (or of the
+/// last now_ns()): no clock read, but older than now_ns() by the work done since
+/// in this turn. For deadlines of seconds that may end that much early.
+int64_t turn_ns() noexcept;
 
 }  // namespace coring::detail
