@@ -24,13 +24,18 @@
 # callgrind the server is ~50x slower than wrk, so it always finds many
 # requests ready: per-loop-turn costs are amortised for every server alike.
 #
+# Against an older build (no regression): BASE_BUILD_DIR=dir (coring-http built there, e.g.
+# from a `git worktree` of the old commit) adds the servers base-uring and base-epoll, run
+# in the same rounds: SERVERS="nginx uring base-uring epoll base-epoll".
+#
 # Usage: bench/http_vs_nginx.sh   (env: ROUNDS=3 DURATION=5 CG_DURATION=10 CONNS=100 DEPTH=16
-#        SERVERS="nginx uring epoll" NO_BUILD=1 NO_CALLGRIND=1 OUT=dir)
+#        SERVERS="nginx uring epoll" NO_BUILD=1 NO_CALLGRIND=1 OUT=dir BASE_BUILD_DIR=dir)
 set -euo pipefail
 # shellcheck source=bench/lib.sh
 source "$(dirname "$0")/lib.sh"
 
 HTTP_BIN=$BUILD_DIR/apps/http/coring-http
+BASE_HTTP_BIN=${BASE_BUILD_DIR:+$BASE_BUILD_DIR/apps/http/coring-http}
 ROUNDS=${ROUNDS:-3}
 DURATION=${DURATION:-5}
 CG_DURATION=${CG_DURATION:-10}
@@ -63,7 +68,12 @@ start_target() {
     sed -e "s|@PREFIX@|$prefix|g" -e "s|@PORT@|$port|g" "$PEERS/nginx.conf" >"$prefix/nginx.conf"
     taskset -c "$SERVER_CPU" "$@" nginx -p "$prefix" -c "$prefix/nginx.conf" -e "$prefix/error.log" >"$OUT/$tag.server.log" 2>&1 &
   else
-    taskset -c "$SERVER_CPU" "$@" "$HTTP_BIN" --host 127.0.0.1 --port "$port" --backend "$server" --shards 1 \
+    local bin=$HTTP_BIN
+    if [[ $server == base-* ]]; then
+      [[ -x ${BASE_HTTP_BIN:-} ]] || die "$server: set BASE_BUILD_DIR to a build with apps/http/coring-http"
+      bin=$BASE_HTTP_BIN
+    fi
+    taskset -c "$SERVER_CPU" "$@" "$bin" --host 127.0.0.1 --port "$port" --backend "${server#base-}" --shards 1 \
       --max-requests-per-connection 0 >"$OUT/$tag.server.log" 2>&1 &
   fi
   SERVER_PID=$!
@@ -73,7 +83,7 @@ start_target() {
   done
   ((i < 600)) || { cat "$OUT/$tag.server.log" >&2; stop_pid "$SERVER_PID" 2 || true; die "$server did not start"; }
   if [[ $server != nginx ]]; then  # a uring server that fell back to epoll would measure the wrong thing
-    grep -q "$server backend" "$OUT/$tag.server.log" || { cat "$OUT/$tag.server.log" >&2; die "$server: wrong backend"; }
+    grep -q "${server#base-} backend" "$OUT/$tag.server.log" || { cat "$OUT/$tag.server.log" >&2; die "$server: wrong backend"; }
   fi
 }
 
@@ -103,7 +113,7 @@ callgrind_ir() {
 
 declare -A RPS IPR CPR
 log "servers: $SERVERS; modes: $MODES; $CONNS connections; $ROUNDS rounds; server cpu $SERVER_CPU, wrk cpu $LOAD_CPU; results in $OUT"
-printf '%-5s %-6s %-7s %12s %10s | %14s %10s %10s\n' round server mode "requests/s" "cpu us/req" "Ir(run)" requests "Ir/req"
+printf '%-5s %-10s %-7s %12s %10s | %14s %10s %10s\n' round server mode "requests/s" "cpu us/req" "Ir(run)" requests "Ir/req"
 for ((r = 1; r <= ROUNDS; r++)); do
   for s in $SERVERS; do
     for m in $MODES; do
@@ -123,15 +133,15 @@ for ((r = 1; r <= ROUNDS; r++)); do
         ipr=$(awk -v a="$ir" -v b="$IR0" -v n="$cn" 'BEGIN {printf "%.0f", (a - b) / n}')
         IPR[$s.$m]+="$ipr "
       fi
-      printf '%-5s %-6s %-7s %12s %10s | %14s %10s %10s\n' "$r" "$s" "$m" "$rps" "$cpr" "$ir" "$cn" "$ipr"
+      printf '%-5s %-10s %-7s %12s %10s | %14s %10s %10s\n' "$r" "$s" "$m" "$rps" "$cpr" "$ir" "$cn" "$ipr"
     done
   done
 done
 
 echo
 echo "medians of $ROUNDS interleaved rounds; wrk -t1 -c$CONNS (${DURATION}s native, ${CG_DURATION}s under callgrind), server on cpu $SERVER_CPU, wrk on cpu $LOAD_CPU"
-printf '%-7s %-7s %12s %12s %14s   %s\n' server mode "requests/s" "cpu us/req" "user Ir/req" "(Ir/req samples)"
-declare -A MED
+printf '%-10s %-7s %12s %12s %14s   %s\n' server mode "requests/s" "cpu us/req" "user Ir/req" "(Ir/req samples)"
+declare -A MED MEDCPU
 for s in $SERVERS; do
   for m in $MODES; do
     # shellcheck disable=SC2086
@@ -142,9 +152,24 @@ for s in $SERVERS; do
     MED[$s.$m]=$ipr
     # shellcheck disable=SC2086
     cpr=$(median ${CPR[$s.$m]})
-    printf '%-7s %-7s %12.0f %12s %14s   (%s)\n' "$s" "$m" "$rps" "$cpr" "$ipr" "${IPR[$s.$m]:-}"
+    MEDCPU[$s.$m]=$cpr
+    printf '%-10s %-7s %12.0f %12s %14s   (%s)\n' "$s" "$m" "$rps" "$cpr" "$ipr" "${IPR[$s.$m]:-}"
   done
 done
+for s in $SERVERS; do  # this build against the base build, where both ran
+  [[ $s == base-* || " $SERVERS " != *" base-$s "* ]] && continue
+  for m in $MODES; do
+    awk -v s="$s" -v m="$m" -v a="${MEDCPU[$s.$m]}" -v b="${MEDCPU[base-$s.$m]}" -v c="${MED[$s.$m]}" -v d="${MED[base-$s.$m]}" \
+      'BEGIN {printf "%s/base-%s %s: cpu per request %.3f", s, s, m, a / b; if (c != "na" && d != "na") printf ", user instructions per request %.3f", c / d; print ""}'
+  done
+done
+if [[ " $SERVERS " == *" nginx "* ]]; then  # CPU per request against nginx's (medians)
+  for s in $SERVERS; do
+    [[ $s == nginx ]] && continue
+    awk -v s="$s" -v a="${MEDCPU[$s.plain]}" -v b="${MEDCPU[nginx.plain]}" -v c="${MEDCPU[$s.pipe$DEPTH]}" -v d="${MEDCPU[nginx.pipe$DEPTH]}" -v k="$DEPTH" \
+      'BEGIN {printf "%s/nginx cpu per request: keep-alive %.3f, pipelined x%d %.3f\n", s, a / b, k, c / d}'
+  done
+fi
 if [[ " $SERVERS " == *" nginx "* && ${NO_CALLGRIND:-0} != 1 ]]; then
   for s in $SERVERS; do
     [[ $s == nginx ]] && continue
