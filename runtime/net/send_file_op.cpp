@@ -158,6 +158,10 @@ int32_t SendFileOps::start(SendFileAwaiter& a) {
       break;
     }
     case FileSendMode::splice: {
+      if (a.in_pipe_ == 0) {  // at once where the backend can (io_uring: sendfile(2) of cached pages)
+        const int32_t r = d.send_file(c, a, a.fd_, a.offset_ + a.done_, std::min<std::uint64_t>(left, kMaxTry));
+        if (r != -EOPNOTSUPP) return r == 0 ? -ENODATA : r;
+      }
       if (a.pipe_[0] < 0 && !take_pipe(a)) return -errno;
       a.step_.code = FileOp::kSplice;
       if (a.in_pipe_ > 0) {  // pipe -> socket

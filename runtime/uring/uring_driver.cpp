@@ -20,6 +20,7 @@
 #include "runtime/core/log.hpp"
 #include "runtime/core/loop.hpp"
 #include "runtime/net/stream_ops.hpp"
+#include "runtime/uring/direct_sendfile.hpp"
 #include "runtime/uring/ring_setup.hpp"
 #include "runtime/uring/slots.hpp"
 
@@ -108,11 +109,14 @@ class UringDriver final : public Driver {
                 uring::opcode_supported(ring_, IORING_OP_READ) && uring::opcode_supported(ring_, IORING_OP_CLOSE);
     if (!file_ops_) log(LogLevel::info, "io_uring: no file opcodes (OPENAT2, STATX, READ, CLOSE); files use the offload pool");
     // send_file's default (docs/bytes.md has the measurements); the
-    // environment variable CORING_SEND_FILE=splice|read picks one. Without
-    // IORING_OP_SPLICE (Linux < 5.7) it reads then sends.
+    // environment variable CORING_SEND_FILE=sendfile|splice|read picks one. Without
+    // IORING_OP_SPLICE (Linux < 5.7) it reads then sends. "sendfile" (the default) is
+    // splice, but a piece whose pages are all cached (cachestat, Linux 6.5) goes by
+    // sendfile(2) from the shard: io_uring runs every IORING_OP_SPLICE in an io-wq worker.
     const char* mode = std::getenv("CORING_SEND_FILE");
     const bool want_splice = mode ? std::string_view(mode) != "read" : kSpliceByDefault;
     splice_ = want_splice && uring::opcode_supported(ring_, IORING_OP_SPLICE);
+    direct_sendfile_ = splice_ && (!mode || std::string_view(mode) == "sendfile") && uring::cachestat_available();
     fixed_off_ = off.fixed_buffers;
     zc_threshold_ = o.zero_copy_threshold;
     // CORING_SEND_ZC=always: keep sending zero-copy where the kernel copies
@@ -129,7 +133,8 @@ class UringDriver final : public Driver {
     // (How files move: "file_ops" = file opcodes on the ring; send_file's way.)
     std::string d = uring::describe_features(features(), setup_.off);
     const std::size_t at = std::min(d.find(" (off"), d.size());
-    return d.insert(at, std::string(file_ops_ ? " file_ops" : "") + (splice_ ? " send_file=splice" : " send_file=read") +
+    return d.insert(at, std::string(file_ops_ ? " file_ops" : "") +
+                            (direct_sendfile_ ? " send_file=sendfile+splice" : splice_ ? " send_file=splice" : " send_file=read") +
                             " " + loop_.fixed().describe() +
                             (loop_.fixed().registered() ? (send_fixed_buf_ ? " send_fixed" : "") : " (" + loop_.fixed().why() + ")"));
   }
@@ -359,7 +364,18 @@ class UringDriver final : public Driver {
   FileSendMode file_send_mode() const noexcept override {
     return splice_ ? FileSendMode::splice : FileSendMode::read_send;
   }
-  int32_t send_file(Conn&, Completion&, int, uint64_t, std::size_t) override { return -EOPNOTSUPP; }
+  // Only where the pages are cached (else -EOPNOTSUPP: send_file splices this piece).
+  int32_t send_file(Conn& c, Completion& op, int fd, uint64_t off, std::size_t n) override {
+    if (!direct_sendfile_ || !uring::range_cached(fd, off, n)) return -EOPNOTSUPP;
+    ++loop_.stats.ops_submitted;
+    const int32_t r = uring::sendfile_now(c.fd, fd, off, n);
+    if (r != -EAGAIN) return r;
+    Slot* s = slots_.get(Slot::kOp, &op);  // the socket is full: again once it is writable
+    op.slot = s;
+    op.complete = [](Completion* o, int32_t res) { StreamOps::send_complete(o, res < 0 ? res : -EAGAIN); };
+    io_uring_prep_poll_add(sqe_for(s), c.fd, POLLOUT);
+    return kPending;
+  }
 
   int32_t file_start(FileOp& op) override {
     if (!file_ops_ && op.code != FileOp::kSplice) return files_.start(op);
@@ -765,6 +781,7 @@ class UringDriver final : public Driver {
   bool byte_limit_ = false;  // multishot recv takes a total byte limit (Linux 6.16+)
   bool file_ops_ = false;    // OPENAT2, STATX, READ and CLOSE: else files go to files_
   bool splice_ = false;      // IORING_OP_SPLICE
+  bool direct_sendfile_ = false;  // sendfile(2) on the shard for cached pages (send_file)
   bool fixed_off_ = false;   // fixed buffers turned off by option
   bool fixed_ = false;       // the FixedPool is registered with the ring
   bool send_fixed_buf_ = false;  // IORING_OP_SEND takes IORING_RECVSEND_FIXED_BUF

@@ -1,0 +1,21 @@
+// Direct sendfile on the io_uring backend: sendfile(2) from the shard when a file's pages are cached, instead of two io-wq splices.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+namespace coring::detail::uring {
+
+/// Whether cachestat(2) (Linux 6.5) answers here; probed once per process.
+bool cachestat_available() noexcept;
+
+/// Whether every page of [off, off + n) of `fd` is in the page cache (cachestat): then
+/// sendfile(2) from it reads no disk, and may run on the shard. False when unknown.
+bool range_cached(int fd, std::uint64_t off, std::size_t n) noexcept;
+
+/// sendfile(2) of up to `n` bytes of `fd` from `off` to the socket `sock`, which is made
+/// non-blocking first: the bytes sent, 0 at the file's end, -EAGAIN when the socket is full,
+/// or -errno.
+std::int32_t sendfile_now(int sock, int fd, std::uint64_t off, std::size_t n) noexcept;
+
+}  // namespace coring::detail::uring
