@@ -13,7 +13,7 @@ trap '[ -n "$pid" ] && kill "$pid" 2>/dev/null; wait 2>/dev/null || true; rm -rf
 head -c $((size_mib << 20)) /dev/urandom > "$root/big.bin"
 want=$(sha256sum < "$root/big.bin" | cut -d' ' -f1)
 want_range=$(dd if="$root/big.bin" bs=1M skip=7 count=3 status=none | sha256sum | cut -d" " -f1)
-for way in "uring read" "uring splice" "epoll read" "epoll sendfile"; do
+for way in "uring sendfile" "uring read" "uring splice" "epoll read" "epoll sendfile"; do
   read -r backend mode <<<"$way"
   CORING_SEND_FILE=$mode start_server "$log" "$bin" --host 127.0.0.1 --port 0 --backend "$backend" --shards 1 \
     --root "$root" || exit 1

@@ -3,7 +3,7 @@
 # every client's SHA-256 is right and the server's RSS grows by at most a bound (64 MiB by default).
 # CI runs it with a 32 MiB file; bench/large_file_clients.sh runs it with the full 1 GiB (see bench/README.md).
 #   many_clients_sha.sh BIN [SIZE_MIB=64] [CLIENTS=50] [MAX_GROWTH_MIB=64]
-# WAYS="uring splice;epoll sendfile" picks backends and send_file ways (default: all four).
+# WAYS="uring splice;epoll sendfile" picks backends and send_file ways (default: all five).
 set -euo pipefail
 # shellcheck source=tests/lib/server.sh
 source "$(dirname "$0")/../lib/server.sh"
@@ -27,7 +27,7 @@ PY
 want=$(sha256sum <"$root/big.bin" | cut -d' ' -f1)
 rss_kib() { awk '/^VmRSS/ {print $2}' "/proc/$1/status"; }
 hwm_kib() { awk '/^VmHWM/ {print $2}' "/proc/$1/status"; }
-IFS=';' read -r -a ways <<<"${WAYS:-uring splice;uring read;epoll sendfile;epoll read}"
+IFS=';' read -r -a ways <<<"${WAYS:-uring sendfile;uring splice;uring read;epoll sendfile;epoll read}"
 for way in "${ways[@]}"; do
   read -r backend mode <<<"$way"
   CORING_SEND_FILE=$mode start_server "$log" "$bin" --host 127.0.0.1 --port 0 --backend "$backend" --shards 1 \

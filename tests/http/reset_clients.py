@@ -13,7 +13,7 @@ import tempfile
 import time
 import urllib.request
 
-WAYS = [("uring", "splice"), ("uring", "read"), ("epoll", "sendfile"), ("epoll", "read")]
+WAYS = [("uring", "sendfile"), ("uring", "splice"), ("uring", "read"), ("epoll", "sendfile"), ("epoll", "read")]
 SLACK_KIB = 8 << 10  # RSS may keep this much above the baseline (allocator caches); a leak of 1,000 transfers is far more
 
 
