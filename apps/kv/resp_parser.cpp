@@ -24,7 +24,8 @@ void RespParser::reset() noexcept {
   // Keep the buffers for the next request, but not a large one's memory.
   if (owned_.capacity() > (64u << 10)) std::string().swap(owned_);
   else owned_.clear();
-  ends_.clear();
+  if (ends_.capacity() > 256) std::vector<std::size_t>().swap(ends_);
+  else ends_.clear();
   if (views_.size() > 256) {
     views_.resize(256);
     views_.shrink_to_fit();
