@@ -36,11 +36,11 @@ static_assert(table.size() <= 64, "find_command's index holds one bit per comman
 
 char lower(char c) noexcept { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
 
-void unknown_command(std::span<const std::string> a, std::string& out) {
+void unknown_command(Args a, std::string& out) {
   // Redis's text: the name and the first arguments, each quoted, at most about 128 bytes of them.
-  std::string text = "ERR unknown command '" + a[0].substr(0, 128) + "', with args beginning with: ";
+  std::string text = "ERR unknown command '" + std::string(a[0].substr(0, 128)) + "', with args beginning with: ";
   std::string args;
-  for (std::size_t i = 1; i < a.size() && args.size() < 128; ++i) args += "'" + a[i].substr(0, 128 - args.size()) + "' ";
+  for (std::size_t i = 1; i < a.size() && args.size() < 128; ++i) args += "'" + std::string(a[i].substr(0, 128 - args.size())) + "' ";
   text += args;
   std::replace(text.begin(), text.end(), '\r', ' ');
   std::replace(text.begin(), text.end(), '\n', ' ');
@@ -60,33 +60,49 @@ struct Part {
   int64_t count = 0;                 // DEL, EXISTS
 };
 
-Part run_part(Store& st, Cmd id, std::span<const std::string> a, const std::vector<uint32_t>& idx) {
+// One key of a multi-key command, argument a[i]: DEL and EXISTS add to `count`, MGET appends its reply to `out`.
+void one_key(Store& st, Cmd id, Args a, std::size_t i, int64_t now, int64_t& count, std::string& out) {
+  switch (id) {
+    case Cmd::del: count += st.erase(a[i], now); break;
+    case Cmd::exists: count += st.find(a[i], now) != nullptr; break;
+    case Cmd::mget: {
+      Entry* e = st.find(a[i], now);
+      ++(e ? st.hits : st.misses);
+      e ? reply::bulk(out, e->value) : reply::nil(out);
+      break;
+    }
+    case Cmd::mset: {
+      Entry& e = st.upsert(a[i], now);
+      st.assign(e, a[i + 1]);
+      st.set_expiry(a[i], e, 0);
+      break;
+    }
+    default: break;
+  }
+}
+
+Part run_part(Store& st, Cmd id, Args a, const std::vector<uint32_t>& idx) {
   Part p;
   const int64_t now = now_ms();
+  std::string none;
   for (uint32_t i : idx) {
-    switch (id) {
-      case Cmd::del: p.count += st.erase(a[i], now); break;
-      case Cmd::exists: p.count += st.find(a[i], now) != nullptr; break;
-      case Cmd::mget: {
-        Entry* e = st.find(a[i], now);
-        ++(e ? st.hits : st.misses);
-        p.replies.emplace_back();
-        e ? reply::bulk(p.replies.back(), e->value) : reply::nil(p.replies.back());
-        break;
-      }
-      case Cmd::mset: {
-        Entry& e = st.upsert(a[i], now);
-        st.assign(e, a[i + 1]);
-        st.set_expiry(a[i], e, 0);
-        break;
-      }
-      default: break;
-    }
+    if (id == Cmd::mget) p.replies.emplace_back();
+    one_key(st, id, a, i, now, p.count, id == Cmd::mget ? p.replies.back() : none);
   }
   return p;
 }
 
-void gather(Cmd id, std::span<const std::string> a, const std::vector<std::vector<uint32_t>>& idx, std::vector<Part>& parts,
+// A multi-key command whose keys are all on this shard: run in order, the reply appended to `out` as it goes.
+void run_multi_here(Store& st, Cmd id, Args a, std::string& out) {
+  const int64_t now = now_ms();
+  int64_t count = 0;
+  if (id == Cmd::mget) reply::array(out, a.size() - 1);
+  for (std::size_t i = 1; i < a.size(); i += key_step(id)) one_key(st, id, a, i, now, count, out);
+  if (id == Cmd::mset) reply::ok(out);
+  else if (id != Cmd::mget) reply::integer(out, count);
+}
+
+void gather(Cmd id, Args a, const std::vector<std::vector<uint32_t>>& idx, std::vector<Part>& parts,
             std::string& out) {
   if (id == Cmd::mset) return reply::ok(out);
   if (id != Cmd::mget) {
@@ -102,7 +118,7 @@ void gather(Cmd id, std::span<const std::string> a, const std::vector<std::vecto
   for (std::size_t i = 1; i < a.size(); ++i) out += at[i];
 }
 
-Task<> run_multi(Server& srv, Cmd id, std::span<const std::string> a, std::string& out) {
+Task<> run_multi(Server& srv, Cmd id, Args a, std::string& out) {
   std::vector<std::vector<uint32_t>> idx(srv.shards);
   for (std::size_t i = 1; i < a.size(); i += key_step(id)) idx[shard_of(a[i], srv.shards)].push_back(static_cast<uint32_t>(i));
   std::vector<Task<Part>> calls;
@@ -118,7 +134,7 @@ Task<> run_multi(Server& srv, Cmd id, std::span<const std::string> a, std::strin
   gather(id, a, idx, parts, out);
 }
 
-Task<> run_scan(Server& srv, std::span<const std::string> a, std::string& out) {
+Task<> run_scan(Server& srv, Args a, std::string& out) {
   uint64_t cursor = 0;
   std::string_view pattern;
   int64_t count = 10;
@@ -159,7 +175,7 @@ Task<> run_scan(Server& srv, std::span<const std::string> a, std::string& out) {
   for (const std::string& k : page.keys) reply::bulk(out, k);
 }
 
-Task<> run_all(Server& srv, Cmd id, std::span<const std::string> a, std::string& out) {
+Task<> run_all(Server& srv, Cmd id, Args a, std::string& out) {
   switch (id) {
     case Cmd::dbsize: {
       auto sizes = co_await on_all_shards([&srv](unsigned s) { return static_cast<int64_t>(srv.stores[s]->size()); });
@@ -244,7 +260,7 @@ const CommandSpec* find_command(std::string_view name) noexcept {
 
 std::size_t command_count() noexcept { return table.size(); }
 
-bool execute_now(Server& srv, Client& c, std::span<std::string> args, std::string& out) {
+bool execute_now(Server& srv, Client& c, Args args, std::string& out) {
   const CommandSpec* spec = find_command(args[0]);
   if (!spec) {
     unknown_command(args, out);
@@ -276,11 +292,7 @@ bool execute_now(Server& srv, Client& c, std::span<std::string> args, std::strin
       const unsigned s = this_shard();
       for (std::size_t i = 1; i < args.size(); i += key_step(spec->id))
         if (srv.owner(args[i]) != s) return false;
-      std::vector<std::vector<uint32_t>> idx(srv.shards);
-      for (std::size_t i = 1; i < args.size(); i += key_step(spec->id)) idx[s].push_back(static_cast<uint32_t>(i));
-      std::vector<Part> parts(srv.shards);
-      parts[s] = run_part(*srv.stores[s], spec->id, args, idx[s]);
-      gather(spec->id, args, idx, parts, out);
+      run_multi_here(*srv.stores[s], spec->id, args, out);
       return true;
     }
     case Route::all: return false;
@@ -288,7 +300,7 @@ bool execute_now(Server& srv, Client& c, std::span<std::string> args, std::strin
   return true;
 }
 
-int remote_shard(Server& srv, std::span<const std::string> args, Cmd& id) noexcept {
+int remote_shard(Server& srv, Args args, Cmd& id) noexcept {
   if (srv.shards == 1) return -1;
   const CommandSpec* spec = find_command(args[0]);
   if (!spec || spec->route != Route::keyed || !arity_ok(*spec, args.size())) return -1;
@@ -296,6 +308,19 @@ int remote_shard(Server& srv, std::span<const std::string> args, Cmd& id) noexce
   const unsigned s = srv.owner(args[1]);
   id = spec->id;
   return s == this_shard() ? -1 : static_cast<int>(s);
+}
+
+void Remote::assign(Cmd cmd, Args a) {
+  id = cmd;
+  if (bytes.capacity() > (64u << 10)) std::string().swap(bytes);  // do not keep a large request's memory
+  bytes.clear();
+  for (std::string_view v : a) bytes.append(v);
+  args.resize(a.size());
+  std::size_t at = 0;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    args[i] = std::string_view(bytes).substr(at, a[i].size());
+    at += a[i].size();
+  }
 }
 
 Task<> execute_batch(Server& srv, unsigned shard, std::span<const Remote> batch, std::string& out) {
@@ -307,9 +332,9 @@ Task<> execute_batch(Server& srv, unsigned shard, std::span<const Remote> batch,
   });
 }
 
-Task<> execute_spread(Server& srv, Client&, std::span<std::string> args, std::string& out) {
+Task<> execute_spread(Server& srv, Client&, Args args, std::string& out) {
   const CommandSpec* spec = find_command(args[0]);  // execute_now has checked name and arity
-  const std::span<const std::string> a(args);
+  const Args a = args;
   switch (spec->route) {
     case Route::keyed: {
       const unsigned s = shard_of(args[1], srv.shards);

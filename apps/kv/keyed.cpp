@@ -11,11 +11,11 @@ namespace {
 
 constexpr std::string_view too_big = "ERR string exceeds maximum allowed size (proto-max-bulk-len)";
 
-void set(Store& st, std::span<const std::string> a, int64_t now, std::string& out) {
+void set(Store& st, Args a, int64_t now, std::string& out) {
   bool nx = false, xx = false, get = false, keepttl = false;
   int64_t at = 0;
   for (std::size_t i = 3; i < a.size(); ++i) {
-    const std::string& o = a[i];
+    const std::string_view o = a[i];
     const bool has_next = i + 1 < a.size();
     if (iequals(o, "nx") && !xx) nx = true;
     else if (iequals(o, "xx") && !nx) xx = true;
@@ -63,7 +63,7 @@ void incr_by(Store& st, std::string_view key, int64_t by, int64_t now, std::stri
   reply::integer(out, v);
 }
 
-void getrange(Store& st, std::span<const std::string> a, int64_t now, std::string& out) {
+void getrange(Store& st, Args a, int64_t now, std::string& out) {
   int64_t start = 0, end = 0;
   if (!parse_int64(a[2], start) || !parse_int64(a[3], end)) return reply::error(out, reply::not_integer);
   Entry* e = st.find(a[1], now);
@@ -76,12 +76,12 @@ void getrange(Store& st, std::span<const std::string> a, int64_t now, std::strin
   reply::bulk(out, std::string_view(e->value).substr(start, end - start + 1));
 }
 
-void setrange(Store& st, const Config& cfg, std::span<const std::string> a, int64_t now, std::string& out) {
+void setrange(Store& st, const Config& cfg, Args a, int64_t now, std::string& out) {
   int64_t off = 0;
   if (!parse_int64(a[2], off)) return reply::error(out, reply::not_integer);
   if (off < 0) return reply::error(out, "ERR offset is out of range");
   Entry* e = st.find(a[1], now);
-  const std::string& v = a[3];
+  const std::string_view v = a[3];
   if (v.empty()) return reply::integer(out, e ? static_cast<int64_t>(e->value.size()) : 0);
   if (static_cast<uint64_t>(off) + v.size() > cfg.limits.max_bulk) return reply::error(out, too_big);
   Entry& ne = e ? *e : st.upsert(a[1], now);
@@ -89,7 +89,7 @@ void setrange(Store& st, const Config& cfg, std::span<const std::string> a, int6
   reply::integer(out, static_cast<int64_t>(ne.value.size()));
 }
 
-void expire(Store& st, std::span<const std::string> a, int64_t unit, int64_t now, std::string& out) {
+void expire(Store& st, Args a, int64_t unit, int64_t now, std::string& out) {
   int64_t v = 0;
   if (!parse_int64(a[2], v)) return reply::error(out, reply::not_integer);
   bool nx = false, xx = false, gt = false, lt = false;
@@ -98,7 +98,7 @@ void expire(Store& st, std::span<const std::string> a, int64_t unit, int64_t now
     else if (iequals(a[i], "xx")) xx = true;
     else if (iequals(a[i], "gt")) gt = true;
     else if (iequals(a[i], "lt")) lt = true;
-    else return reply::error(out, "ERR Unsupported option " + a[i]);
+    else return reply::error(out, "ERR Unsupported option " + std::string(a[i]));
   }
   if (nx && (xx || gt || lt)) return reply::error(out, "ERR NX and XX, GT or LT options at the same time are not compatible");
   if (gt && lt) return reply::error(out, "ERR GT and LT options at the same time are not compatible");
@@ -127,9 +127,9 @@ void ttl(Store& st, std::string_view key, bool ms, int64_t now, std::string& out
 
 }  // namespace
 
-void run_keyed(Store& st, const Config& cfg, Cmd id, std::span<const std::string> a, std::string& out) {
+void run_keyed(Store& st, const Config& cfg, Cmd id, Args a, std::string& out) {
   const int64_t now = now_ms();
-  const std::string& key = a[1];
+  const std::string_view key = a[1];
   switch (id) {
     case Cmd::get: {
       Entry* e = st.find(key, now);

@@ -16,7 +16,7 @@ namespace kv {
 using namespace coring;
 namespace {
 
-void client(Client& c, std::span<const std::string> a, std::string& out) {
+void client(Client& c, Args a, std::string& out) {
   if (iequals(a[1], "setname") && a.size() == 3) {
     for (char ch : a[2])
       if (ch <= ' ' || ch > '~')
@@ -28,11 +28,11 @@ void client(Client& c, std::span<const std::string> a, std::string& out) {
   if (iequals(a[1], "setinfo") && a.size() == 4) return reply::ok(out);
   if (iequals(a[1], "setname") || iequals(a[1], "getname") || iequals(a[1], "setinfo"))
     return reply::error(out, "ERR wrong number of arguments for 'client|" + std::string(a[1]) + "' command");
-  reply::error(out, "ERR unknown subcommand '" + a[1].substr(0, 128) + "'. Try CLIENT HELP.");
+  reply::error(out, "ERR unknown subcommand '" + std::string(a[1].substr(0, 128)) + "'. Try CLIENT HELP.");
 }
 
-void config(Server& srv, std::span<const std::string> a, std::string& out) {
-  if (!iequals(a[1], "get")) return reply::error(out, "ERR unknown subcommand '" + a[1].substr(0, 128) + "'. Try CONFIG HELP.");
+void config(Server& srv, Args a, std::string& out) {
+  if (!iequals(a[1], "get")) return reply::error(out, "ERR unknown subcommand '" + std::string(a[1].substr(0, 128)) + "'. Try CONFIG HELP.");
   if (a.size() < 3) return reply::error(out, "ERR wrong number of arguments for 'config|get' command");
   const Config& c = srv.cfg;
   const std::string out_limit = std::to_string(c.client_output_limit);
@@ -62,7 +62,7 @@ void config(Server& srv, std::span<const std::string> a, std::string& out) {
 
 }  // namespace
 
-void run_local(Server& srv, Client& c, Cmd id, std::span<const std::string> a, std::string& out) {
+void run_local(Server& srv, Client& c, Cmd id, Args a, std::string& out) {
   switch (id) {
     case Cmd::ping:
       if (a.size() > 2) return reply::error(out, "ERR wrong number of arguments for 'ping' command");
@@ -84,7 +84,7 @@ void run_local(Server& srv, Client& c, Cmd id, std::span<const std::string> a, s
   }
 }
 
-Task<> run_info(Server& srv, std::span<const std::string> a, std::string& out) {
+Task<> run_info(Server& srv, Args a, std::string& out) {
   auto wants = [&](std::string_view section) {
     if (a.size() == 1) return true;
     for (std::size_t i = 1; i < a.size(); ++i)

@@ -8,10 +8,13 @@
 
 namespace kv::reply {
 
-inline void simple(std::string& o, std::string_view s) { o.append("+").append(s).append("\r\n"); }
-inline void ok(std::string& o) { o.append("+OK\r\n"); }
+// Lengths known at compile time: appending a literal as a char* would measure it on every call.
+using namespace std::string_view_literals;
+
+inline void simple(std::string& o, std::string_view s) { o.append("+"sv).append(s).append("\r\n"sv); }
+inline void ok(std::string& o) { o.append("+OK\r\n"sv); }
 /// `s` is the whole error text, with its code ("ERR ...", "WRONGTYPE ...").
-inline void error(std::string& o, std::string_view s) { o.append("-").append(s).append("\r\n"); }
+inline void error(std::string& o, std::string_view s) { o.append("-"sv).append(s).append("\r\n"sv); }
 /// `type` then the decimal `v` and "\r\n": the header of an integer, bulk or array reply.
 inline void header(std::string& o, char type, int64_t v) {
   char buf[24];
@@ -24,9 +27,9 @@ inline void header(std::string& o, char type, int64_t v) {
 inline void integer(std::string& o, int64_t v) { header(o, ':', v); }
 inline void bulk(std::string& o, std::string_view s) {
   header(o, '$', static_cast<int64_t>(s.size()));
-  o.append(s).append("\r\n", 2);
+  o.append(s).append("\r\n"sv);
 }
-inline void nil(std::string& o) { o.append("$-1\r\n"); }
+inline void nil(std::string& o) { o.append("$-1\r\n"sv); }
 inline void array(std::string& o, std::size_t n) { header(o, '*', static_cast<int64_t>(n)); }
 
 inline constexpr std::string_view not_integer = "ERR value is not an integer or out of range";

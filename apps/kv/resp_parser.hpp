@@ -33,6 +33,9 @@ struct RespStep {
 /// before the next one. After `error` the connection should reply and close.
 /// An empty request (`*0`, `*-1`, an empty inline line) is skipped: the
 /// parser goes on asking for a line.
+///
+/// What on_line/on_bulk are given is copied (their views may die with the next
+/// read); parse_whole's arguments point into the bytes it was given instead.
 class RespParser {
  public:
   explicit RespParser(RespLimits limits = {}) : limits_(limits) {}
@@ -42,11 +45,12 @@ class RespParser {
   /// Parses a whole request from `bytes` when it is all there: gives done (or
   /// error) and sets `used` to the bytes it took, or need_line when the request
   /// goes on past `bytes` (then call reset() and feed it piece by piece).
-  /// Parses exactly as on_line/on_bulk would, empty requests skipped.
+  /// Parses exactly as on_line/on_bulk would, empty requests skipped. On done,
+  /// args() may point into `bytes`: they must outlive the use of args().
   RespStep parse_whole(std::string_view bytes, std::size_t& used);
 
-  /// The request's arguments (valid until reset()); their strings are reused from request to request.
-  std::span<std::string> args() noexcept { return {args_.data(), count_}; }
+  /// The request's arguments, valid until reset() (and, after parse_whole, while its bytes are).
+  std::span<const std::string_view> args() const noexcept { return {views_.data(), count_}; }
   /// True between requests (nothing of the next one read yet).
   bool at_request_start() const noexcept { return !in_array_ && count_ == 0; }
   void reset() noexcept;
@@ -56,12 +60,19 @@ class RespParser {
   RespStep header(std::string_view line);
   RespStep inline_request(std::string_view line);
   RespStep next_element();
+  RespStep done();
   static RespStep fail(std::string_view text) { return {RespStep::error, 0, text}; }
-  std::string& next_arg();
+  void add_owned(std::string_view arg);
+  // The common case of parse_whole: a valid array of bulk strings within the limits,
+  // parsed in one pass. 1: done; 0: valid so far but not all here; -1: anything
+  // else (nothing kept: the generic path parses it, errors and all).
+  int parse_array_fast(std::string_view bytes, std::size_t& used);
 
   RespLimits limits_;
-  std::vector<std::string> args_;  // [0, count_) hold this request; the rest are kept for their capacity
-  std::size_t count_ = 0;
+  std::vector<std::string_view> views_;  // [0, count_) are this request's arguments once done
+  std::string owned_;                    // the bytes of arguments fed by on_line/on_bulk, one after another
+  std::vector<std::size_t> ends_;        // where each owned argument ends in owned_
+  std::size_t count_ = 0;      // arguments of this request so far (done: all of them)
   std::size_t expected_ = 0;   // elements announced by *N
   std::size_t bytes_ = 0;      // payload bytes of this request so far
   bool in_array_ = false;
@@ -81,7 +92,7 @@ class RespByteParser {
   void feed(std::string_view bytes) { pending_.append(bytes); }
   /// The next step: done (args() valid until the following call), error, or need_* (wait for feed).
   RespStep next();
-  std::span<std::string> args() noexcept { return parser_.args(); }
+  std::span<const std::string_view> args() const noexcept { return parser_.args(); }
 
  private:
   RespParser parser_;

@@ -66,13 +66,10 @@ Task<> refuse(Stream& s, std::string_view text) {
 /// Requests for one other shard sent in one cross-shard call at most.
 constexpr std::size_t kMaxBatch = 64;
 
-/// Copies request `args` (command `id`) into batch[n++] (reusing the slot's strings).
-void keep(std::vector<Remote>& batch, std::size_t& n, Cmd id, std::span<const std::string> args) {
+/// Copies request `args` (command `id`) into batch[n++] (reusing the slot's buffers).
+void keep(std::vector<Remote>& batch, std::size_t& n, Cmd id, Args args) {
   if (n == batch.size()) batch.emplace_back();
-  Remote& r = batch[n++];
-  r.id = id;
-  r.args.resize(args.size());
-  for (std::size_t i = 0; i < args.size(); ++i) r.args[i].assign(args[i]);
+  batch[n++].assign(id, args);
 }
 
 /// How a connection ended: whether the replies still queued should go out.

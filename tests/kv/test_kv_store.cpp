@@ -15,7 +15,8 @@ namespace {
 
 std::string call(Store& st, Cmd id, std::vector<std::string> args, kv::Config cfg = {}) {
   std::string out;
-  kv::run_keyed(st, cfg, id, args, out);
+  const std::vector<std::string_view> views(args.begin(), args.end());
+  kv::run_keyed(st, cfg, id, views, out);
   return out;
 }
 
