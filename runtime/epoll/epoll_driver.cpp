@@ -16,7 +16,7 @@
 #include <utility>
 #include <vector>
 
-#include "runtime/core/sigpipe.hpp"
+#include "runtime/core/socket_sendfile.hpp"
 #include "runtime/core/file_offload.hpp"
 #include "runtime/epoll/file_nowait.hpp"
 #include "runtime/core/loop.hpp"
@@ -218,15 +218,10 @@ class EpollDriver final : public Driver {
 
   int32_t send_file(Conn& conn, Completion& op, int fd, uint64_t off, std::size_t n) override {
     EpollConn& c = as_epoll(conn);
-    block_sigpipe_here();  // sendfile has no MSG_NOSIGNAL
-    while (c.writable) {
+    if (c.writable) {
       ++loop_.stats.ops_submitted;
-      off_t o = static_cast<off_t>(off);
-      const ssize_t r = ::sendfile(c.fd, fd, &o, n);
-      if (r >= 0) return static_cast<int32_t>(r);
-      if (errno == EINTR) continue;
-      if (errno == EPIPE) drop_pending_sigpipe();
-      if (errno != EAGAIN) return -errno;
+      const int32_t r = socket_sendfile(c.fd, fd, off, n);
+      if (r != -EAGAIN) return r;
       c.writable = false;
     }
     op.complete = &StreamOps::send_complete;

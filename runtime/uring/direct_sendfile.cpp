@@ -1,14 +1,11 @@
-// Direct sendfile on the io_uring backend: cachestat(2) (defined here: glibc 2.36 has no wrapper) and a non-blocking sendfile(2).
+// Direct sendfile on the io_uring backend: cachestat(2) (defined here: glibc 2.36 has no wrapper) and a non-blocking socket.
 #include "runtime/uring/direct_sendfile.hpp"
 
 #include <fcntl.h>
-#include <sys/sendfile.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
 #include <cerrno>
-
-#include "runtime/core/sigpipe.hpp"
 
 #ifndef __NR_cachestat
 #define __NR_cachestat 451  // the same number on every architecture (Linux 6.5)
@@ -56,18 +53,9 @@ bool range_cached(int fd, std::uint64_t off, std::size_t n) noexcept {
   return cs.nr_cache >= pages;
 }
 
-std::int32_t sendfile_now(int sock, int fd, std::uint64_t off, std::size_t n) noexcept {
-  // (io_uring's own socket operations do not look at O_NONBLOCK: they poll when they must wait.)
-  if (::fcntl(sock, F_SETFL, O_NONBLOCK) != 0) return -errno;
-  off_t o = static_cast<off_t>(off);
-  block_sigpipe_here();
-  for (;;) {
-    const ssize_t r = ::sendfile(sock, fd, &o, n > 0x7ffff000u ? 0x7ffff000u : n);
-    if (r >= 0) return static_cast<std::int32_t>(r);
-    if (errno == EINTR) continue;
-    if (errno == EPIPE) drop_pending_sigpipe();
-    return -errno;
-  }
+bool make_nonblocking(int sock) noexcept {
+  const int flags = ::fcntl(sock, F_GETFL);
+  return flags >= 0 && ::fcntl(sock, F_SETFL, flags | O_NONBLOCK) == 0;
 }
 
 }  // namespace coring::detail::uring

@@ -13,9 +13,8 @@ bool cachestat_available() noexcept;
 /// sendfile(2) from it reads no disk, and may run on the shard. False when unknown.
 bool range_cached(int fd, std::uint64_t off, std::size_t n) noexcept;
 
-/// sendfile(2) of up to `n` bytes of `fd` from `off` to the socket `sock`, which is made
-/// non-blocking first: the bytes sent, 0 at the file's end, -EAGAIN when the socket is full,
-/// or -errno.
-std::int32_t sendfile_now(int sock, int fd, std::uint64_t off, std::size_t n) noexcept;
+/// Makes the socket non-blocking, for sendfile(2) on the shard (io_uring's own socket
+/// operations do not look at O_NONBLOCK: they poll when they must wait). False on failure.
+bool make_nonblocking(int sock) noexcept;
 
 }  // namespace coring::detail::uring

@@ -20,6 +20,7 @@
 #include "runtime/core/log.hpp"
 #include "runtime/core/loop.hpp"
 #include "runtime/net/stream_ops.hpp"
+#include "runtime/core/socket_sendfile.hpp"
 #include "runtime/uring/direct_sendfile.hpp"
 #include "runtime/uring/ring_setup.hpp"
 #include "runtime/uring/slots.hpp"
@@ -40,6 +41,7 @@ struct UringConn : Conn {
   // (Bits of one byte: Conn's tail padding holds one byte, and a 105th byte would make the record 112.)
   bool starved : 1 = false;    // the buffer ring ran dry under it: re-armed when buffers return
   bool zc_copied : 1 = false;  // the kernel copied its zero-copy sends (loopback): it sends by copy
+  bool nonblocking : 1 = false;  // O_NONBLOCK set, for send_file's sendfile(2) on the shard
   Slot* recv_slot = nullptr;  // the armed multishot recv (Conn::rx_armed while set)
 };
 // Every idle connection has one: 104 bytes is a 112-byte malloc chunk (`starved` and `zc_copied`
@@ -365,10 +367,15 @@ class UringDriver final : public Driver {
     return splice_ ? FileSendMode::splice : FileSendMode::read_send;
   }
   // Only where the pages are cached (else -EOPNOTSUPP: send_file splices this piece).
-  int32_t send_file(Conn& c, Completion& op, int fd, uint64_t off, std::size_t n) override {
+  int32_t send_file(Conn& conn, Completion& op, int fd, uint64_t off, std::size_t n) override {
+    UringConn& c = as_uring(conn);
     if (!direct_sendfile_ || !uring::range_cached(fd, off, n)) return -EOPNOTSUPP;
+    if (!c.nonblocking) {  // once per connection
+      if (!uring::make_nonblocking(c.fd)) return -errno;
+      c.nonblocking = true;
+    }
     ++loop_.stats.ops_submitted;
-    const int32_t r = uring::sendfile_now(c.fd, fd, off, n);
+    const int32_t r = socket_sendfile(c.fd, fd, off, n);
     if (r != -EAGAIN) return r;
     Slot* s = slots_.get(Slot::kOp, &op);  // the socket is full: again once it is writable
     op.slot = s;
