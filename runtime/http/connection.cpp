@@ -20,6 +20,7 @@ namespace {
 
 using std::chrono::milliseconds;
 using coring::detail::now_ns;
+using coring::detail::turn_ns;
 
 /// Sends the queued responses in one send_all; false if the connection is gone or the send timed out.
 Task<bool> send_batch(Stream& s, OutBuffer& out, milliseconds timeout, ServerStats& stats) {
@@ -114,7 +115,7 @@ Task<> run_connection(ConnectionSlot slot, Stream s, std::uint64_t cookie) {
     in.remove_prefix(step.consumed);
     switch (step.event) {
       case Event::head:
-        head_at = done_at != 0 ? done_at : coring::detail::turn_ns();  // when its bytes came: no clock read
+        head_at = done_at != 0 ? done_at : turn_ns();  // when its bytes came: no clock read
         if (parser.head().has_body()) {
           body_deadline = head_at + ms_ns(o.body_timeout);
           continue_due = parser.head().expect_continue;

@@ -14,7 +14,7 @@ constexpr std::uint64_t kPiece = 16 << 20;  // the send timeout covers one piece
 Task<bool> send_file_response(Stream& s, OutBuffer& out, HeadCache& heads, Response& r, const WriteContext& ctx,
                               std::chrono::milliseconds timeout, ServerStats& stats) {
   FileBody& fb = *r.file;
-  const bool no_body_status = r.status == 204 || r.status == 304 || (r.status >= 100 && r.status < 200);
+  const bool no_body_status = status_has_no_body(r.status);
   r.body.clear();
   r.head_length = static_cast<std::int64_t>(fb.length);
   write_response(out, heads, r, WriteContext{ctx.minor_version, ctx.keep_alive, /*head=*/true});

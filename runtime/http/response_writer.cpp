@@ -100,7 +100,7 @@ std::string_view connection_field(const WriteContext& ctx) noexcept {
 /// delimited by the close (kept out of write_response, whose every response has a length).
 [[gnu::noinline]] void write_unsized_head(OutBuffer& out, HeadCache& cache, const Response& r, const WriteContext& ctx) {
   using namespace std::string_view_literals;
-  const bool no_body_status = r.status == 204 || r.status == 304 || (r.status >= 100 && r.status < 200);
+  const bool no_body_status = status_has_no_body(r.status);
   const int status = r.status >= 100 && r.status <= 999 ? r.status : 500;
   const std::string_view head = cache.get(status, !no_body_status, r.content_type, false);
   const std::string_view chunked =
@@ -122,7 +122,7 @@ std::string_view connection_field(const WriteContext& ctx) noexcept {
 void write_response(OutBuffer& out, HeadCache& cache, const Response& r, const WriteContext& ctx) {
   using namespace std::string_view_literals;
   if (ctx.framing != Framing::length) [[unlikely]] return write_unsized_head(out, cache, r, ctx);
-  const bool no_body_status = r.status == 204 || r.status == 304 || (r.status >= 100 && r.status < 200);
+  const bool no_body_status = status_has_no_body(r.status);
   const int status = r.status >= 100 && r.status <= 999 ? r.status : 500;
   const std::size_t length =
       no_body_status ? 0 : ctx.head && r.head_length >= 0 ? static_cast<std::size_t>(r.head_length) : r.body.size();

@@ -42,6 +42,11 @@ class HeadCache {
   bool length_ = false;
 };
 
+/// 1xx, 204 and 304 answers never carry a body (RFC 9110 §6.4.1).
+inline bool status_has_no_body(int status) noexcept {
+  return status == 204 || status == 304 || (status >= 100 && status < 200);
+}
+
 /// How a response's body is delimited.
 enum class Framing : unsigned char {
   length,   ///< Content-Length (of the body, or head_length)

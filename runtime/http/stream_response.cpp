@@ -81,7 +81,7 @@ Task<StreamEnd> send_stream_response(Stream& s, OutBuffer& out, HeadCache& heads
                                      const WriteContext& ctx, std::chrono::milliseconds timeout, ServerStats& stats,
                                      RecvBuffer& pending) {
   StreamBody& body = *r.streamed;
-  const bool no_body_status = r.status == 204 || r.status == 304 || (r.status >= 100 && r.status < 200);
+  const bool no_body_status = status_has_no_body(r.status);
   WriteContext c = ctx;
   if (body.length >= 0) {
     r.head_length = body.length;
