@@ -452,24 +452,24 @@ class EpollDriver final : public Driver {
   // an error is now recorded on the connection.
   [[gnu::noinline]] int64_t read_one(EpollConn& c) {
     BufferPool& pool = loop_.pool();
-    const uint32_t size = pool.buffer_size();
-    if (cur_ < 0 || size - cur_pos_ < min_room_) [[unlikely]] {
+    uint32_t room = cur_end_ - cur_at_;
+    if (room < min_room_) [[unlikely]] {
       if (!next_buffer(pool)) {
         starve(c);
         return 0;
       }
+      room = cur_end_ - cur_at_;
     }
-    const auto id = static_cast<uint16_t>(cur_);
-    const uint32_t room = size - cur_pos_;
     for (;;) {
       ++loop_.stats.ops_submitted;
-      ssize_t n = ::recv(c.fd, pool.addr(id) + cur_pos_, room, 0);
+      ssize_t n = ::recv(c.fd, pool.piece_addr(cur_at_), room, 0);
       if (n > 0) {
         // A short read drained the socket: the next edge will tell us about
         // more (unless the peer closed, whose EOF we must still read).
         if (static_cast<uint32_t>(n) < room && !c.peer_closed) c.readable = false;
-        const uint32_t piece = pool.carve(id, cur_pos_);
-        cur_pos_ += static_cast<uint32_t>(n);
+        pool.carve(cur_id_);
+        const uint32_t piece = cur_at_;
+        cur_at_ += static_cast<uint32_t>(n);
         return (int64_t(n) << 32) | piece;
       }
       if (n < 0 && errno == EINTR) continue;
@@ -487,11 +487,15 @@ class EpollDriver final : public Driver {
   }
 
   // Sets the current buffer aside (it goes back with its last piece) and takes a fresh one.
-  bool next_buffer(BufferPool& pool) {
-    if (cur_ >= 0) pool.drop(static_cast<uint16_t>(cur_));
-    cur_ = pool.acquire();
-    cur_pos_ = 0;
-    return cur_ >= 0;
+  [[gnu::noinline]] bool next_buffer(BufferPool& pool) {
+    if (cur_end_ != 0) pool.drop(cur_id_);
+    cur_at_ = cur_end_ = 0;
+    const int id = pool.acquire();
+    if (id < 0) return false;
+    cur_id_ = static_cast<uint16_t>(id);
+    cur_at_ = uint32_t(id) << pool.shift();
+    cur_end_ = cur_at_ + pool.buffer_size();
+    return true;
   }
 
   [[gnu::cold, gnu::noinline]] void starve(EpollConn& c) {
@@ -534,8 +538,11 @@ class EpollDriver final : public Driver {
   FileOffload files_;
   NowaitSupport nowait_;
   FileSendMode send_mode_ = send_mode_from_env();
-  int cur_ = -1;           // the pool buffer reads go into (held by this driver), or none
-  uint32_t cur_pos_ = 0;   // its bytes handed out as pieces so far
+  // The pool buffer reads go into (held by this driver while cur_end_ != 0):
+  // its next free byte and its end, as offsets in the pool.
+  uint16_t cur_id_ = 0;
+  uint32_t cur_at_ = 0;
+  uint32_t cur_end_ = 0;
   uint32_t min_room_ = 0;  // a read wants at least this much room in it
   std::string large_why_;  // why large reads are off
 };

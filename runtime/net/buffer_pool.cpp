@@ -7,11 +7,14 @@
 #include <cstdlib>
 #include <cstring>
 #include <new>
+#include <stdexcept>
 
 namespace coring::detail {
 
 BufferPool::BufferPool(uint32_t count, uint32_t size)
-    : map_bytes_(std::size_t(count) * size), count0_(count), size0_(size) {
+    : map_bytes_(std::size_t(count) * std::bit_ceil(size)), count0_(count), size0_(size) {
+  // (A piece is named by a 32-bit offset into the mapping.)
+  if (map_bytes_ >= (std::size_t(1) << 32)) throw std::invalid_argument("receive pool larger than 4 GiB");
   // Pre-faulted: the pool is a fixed cost per shard, paid at start-up rather
   // than as page faults on the receive path (the io_uring ring cycles through
   // every buffer in FIFO order, so all of them are touched soon anyway).
@@ -26,6 +29,7 @@ BufferPool::~BufferPool() { ::munmap(base_, map_bytes_); }
 void BufferPool::layout(uint32_t count, uint32_t size) {
   count_ = count;
   size_ = size;
+  shift_ = static_cast<uint32_t>(std::countr_zero(std::bit_ceil(size)));
   bufs_ = std::make_unique<Buf[]>(count);
   free_ = std::make_unique<uint16_t[]>(count);
   use_free_list();
@@ -37,7 +41,7 @@ uint32_t BufferPool::large_wish(uint32_t option) noexcept {
 }
 
 uint32_t BufferPool::large_size(uint32_t want, uint32_t share) const noexcept {
-  if (want > 65536) want = 65536;  // a piece's offset is 16 bits
+  if (want > 65536) want = 65536;
   uint32_t s = want ? std::bit_floor(want) : 0;
   // Enough buffers that a connection holding its whole share, each piece in
   // a buffer of its own, leaves most of the pool to the others.

@@ -20,8 +20,8 @@ struct BufRingEntry {
 static_assert(sizeof(BufRingEntry) == 16);
 
 /// The buffers of one pre-faulted anonymous mapping, lent out as pieces: a
-/// piece is `len` bytes at offset `off` of buffer `id`, named by one word,
-/// `id << 16 | off` (buffers of at most 64 KiB). A buffer holds one count per
+/// piece is named by its first byte's offset in the mapping (buffer `id`
+/// starts at `id << shift()`: buffers lie a power of two apart). A buffer holds one count per
 /// piece alive (queued on a connection or lent as a RecvBuffer) plus one for
 /// whoever still fills it (the kernel, for a buffer in the ring; the epoll
 /// driver, for the buffer it reads into); it goes back when the count drops
@@ -43,9 +43,12 @@ class BufferPool {
   std::size_t bytes() const noexcept { return std::size_t(count_) * size_; }
   uint32_t count() const noexcept { return count_; }
   uint32_t buffer_size() const noexcept { return size_; }
-  std::byte* addr(uint16_t id) const noexcept { return base_ + std::size_t(id) * size_; }
-  /// The first byte of piece `piece` (id << 16 | offset).
-  std::byte* piece_addr(uint32_t piece) const noexcept { return addr(static_cast<uint16_t>(piece >> 16)) + (piece & 0xFFFF); }
+  std::byte* addr(uint16_t id) const noexcept { return base_ + (std::size_t(id) << shift_); }
+  /// log2 of the distance between buffers (buffer_size(), rounded up to a power of two).
+  uint32_t shift() const noexcept { return shift_; }
+  /// The first byte of piece `piece`, and the buffer it lies in.
+  std::byte* piece_addr(uint32_t piece) const noexcept { return base_ + piece; }
+  uint16_t piece_buffer(uint32_t piece) const noexcept { return static_cast<uint16_t>(piece >> shift_); }
 
   /// The size of a large buffer for this pool (a power of two of at most
   /// `want` and 64 KiB, with at least 4 * `share` of them in the mapping), or
@@ -72,7 +75,7 @@ class BufferPool {
   /// this piece. Returns the piece.
   [[gnu::always_inline]] uint32_t from_kernel(uint16_t id, uint32_t len, bool more) noexcept {
     Buf& b = bufs_[id];
-    const uint32_t piece = (uint32_t(id) << 16) | b.filled;
+    const uint32_t piece = (uint32_t(id) << shift_) + b.filled;
     ++pieces_;
     if (more) {
       b.filled += len;
@@ -92,11 +95,10 @@ class BufferPool {
     bufs_[id].held = 1;
     return id;
   }
-  /// Free-list mode: a piece at `off` of buffer `id`, which the caller fills.
-  uint32_t carve(uint16_t id, uint32_t off) noexcept {
+  /// Free-list mode: one more piece of buffer `id`, which the caller fills.
+  void carve(uint16_t id) noexcept {
     ++bufs_[id].held;
     ++pieces_;
-    return (uint32_t(id) << 16) | off;
   }
   /// A piece of buffer `id` came back.
   [[gnu::always_inline]] void release(uint16_t id) noexcept {
@@ -142,6 +144,7 @@ class BufferPool {
   uint32_t count0_, size0_;  // the layout it was made with
   uint32_t count_ = 0;
   uint32_t size_ = 0;
+  uint32_t shift_ = 0;
   uint32_t out_ = 0;     // buffers neither in the ring nor in the free list
   uint32_t pieces_ = 0;  // pieces alive
   BufRingEntry* ring_ = nullptr;

@@ -15,7 +15,7 @@ class Loop;
 struct ParkRecord;
 
 /// A received piece waiting in a connection's queue: `len` bytes at `piece`
-/// (BufferPool: buffer id << 16 | offset).
+/// (BufferPool: its offset in the pool's mapping).
 struct RecvItem {
   uint32_t len;
   uint32_t piece;

@@ -110,7 +110,8 @@ void RecvAwaiter::refuse(detail::CancelState* cs) noexcept {
 // A piece received for `c`, lent to its task.
 static RecvBuffer lend(Conn* c, uint32_t piece, uint32_t len) noexcept {
   --c->credit;
-  return RecvBuffer(c, static_cast<uint16_t>(piece >> 16), c->loop->pool().piece_addr(piece), len);
+  const detail::BufferPool& pool = c->loop->pool();
+  return RecvBuffer(c, pool.piece_buffer(piece), pool.piece_addr(piece), len);
 }
 
 void detail::release_buffer(Conn* c, uint16_t id) noexcept {

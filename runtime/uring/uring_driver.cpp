@@ -87,6 +87,10 @@ class UringDriver final : public Driver {
     msg_ring_ = setup_.msg_ring = !off.msg_ring && uring::opcode_supported(ring_, IORING_OP_MSG_RING);
     wake_slot_ = Slot{Slot::kWake, false, 0, &loop_, {nullptr}};
     wake_failed_slot_ = Slot{Slot::kWakeFailed, false, 0, &loop_, {nullptr}};
+    auto* recv = reinterpret_cast<io_uring_sqe*>(recv_sqe_);
+    io_uring_prep_recv(recv, -1, nullptr, 0, 0);
+    recv->flags |= IOSQE_BUFFER_SELECT;
+    uring::set_buf_group(recv, kBufferGroup);
     // (Probed for features(); receives are single-shot: arm_recv says why.)
     setup_.recv_limit = !off.recv_limit && uring::probe_multishot_limit(ring_, kBufferGroup, recycle, &pool_);
     // Bundles and incremental buffers, each tried on a socketpair first
@@ -117,6 +121,7 @@ class UringDriver final : public Driver {
     const char* zc_env = std::getenv("CORING_SEND_ZC");
     zc_always_ = zc_env && std::string_view(zc_env) == "always";
     setup_.send_zc = zc_ = !off.send_zc && zc_threshold_ > 0 && uring::opcode_supported(ring_, IORING_OP_SEND_ZC);
+    sqes_counted_ = ring_.sq.sqe_tail;  // (not the probes' and canaries')
     return true;
   }
 
@@ -176,6 +181,9 @@ class UringDriver final : public Driver {
     // ready task): re-arm paused receivers now, not after an unrelated event.
     if (!starved_.empty() && pool_.recovered()) resume_starved();
     ++loop_.stats.submit_syscalls;
+    // SQEs are counted here, by the queue's tail, not one by one where made.
+    loop_.stats.ops_submitted += ring_.sq.sqe_tail - sqes_counted_;
+    sqes_counted_ = ring_.sq.sqe_tail;
     if (timeout_ns == 0) {
       io_uring_submit_and_get_events(&ring_);
     } else if (timeout_ns < 0) {
@@ -211,7 +219,6 @@ class UringDriver final : public Driver {
     io_uring_sqe* sqe = take_sqe();
     Slot* s = slots_.take(Slot::kSend, &op);
     op.slot = s;
-    ++loop_.stats.ops_submitted;
     io_uring_prep_send(sqe, c.fd, p, n, MSG_NOSIGNAL);
     io_uring_sqe_set_data(sqe, s);
     return kPending;
@@ -454,7 +461,6 @@ class UringDriver final : public Driver {
     if (!s) s = &no_waiter_;
     io_uring_sqe* sqe = next_sqe();
     if (!sqe) [[unlikely]] sqe = flush_and_get_sqe();
-    ++loop_.stats.ops_submitted;
     io_uring_sqe_set_data(sqe, s);
     return sqe;
   }
@@ -558,11 +564,13 @@ class UringDriver final : public Driver {
     c.recv_slot = s;
     c.rx_armed = true;
   }
+  // (A copy of a prepared SQE, then its socket and slot: fewer stores than
+  // preparing every field, on the path of every message.)
   void prep_recv(UringConn& c, Slot* s) {
-    io_uring_sqe* sqe = sqe_for(s);
-    io_uring_prep_recv(sqe, c.fd, nullptr, 0, 0);
-    sqe->flags |= IOSQE_BUFFER_SELECT;
-    uring::set_buf_group(sqe, kBufferGroup);
+    io_uring_sqe* sqe = next_sqe_available() ? take_sqe() : flush_and_get_sqe();
+    std::memcpy(sqe, recv_sqe_, sizeof recv_sqe_);
+    sqe->fd = c.fd;
+    sqe->user_data = reinterpret_cast<uint64_t>(s);
   }
 
   void arm_accept(UringListener& l) {
@@ -803,6 +811,10 @@ class UringDriver final : public Driver {
   Slot wake_slot_{};          // user_data of MSG_RING CQEs that wake this loop
   Slot wake_failed_slot_{};   // user_data of this loop's MSG_RING SQEs (CQE only on failure)
   bool inc_ = false;         // incremental buffer consumption: large buffers, one piece per receive
+  unsigned sqes_counted_ = 0;  // the SQ tail when SQEs were last counted (RuntimeStats::ops_submitted)
+  // A receive into a provided buffer, for prep_recv() to copy (bytes: the
+  // SQE type ends in a flexible array, which a member may not).
+  alignas(io_uring_sqe) unsigned char recv_sqe_[sizeof(io_uring_sqe)] = {};
   bool file_ops_ = false;    // OPENAT2, STATX, READ and CLOSE: else files go to files_
   bool splice_ = false;      // IORING_OP_SPLICE
   bool fixed_off_ = false;   // fixed buffers turned off by option
