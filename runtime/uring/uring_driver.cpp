@@ -122,6 +122,7 @@ class UringDriver final : public Driver {
     zc_always_ = zc_env && std::string_view(zc_env) == "always";
     setup_.send_zc = zc_ = !off.send_zc && zc_threshold_ > 0 && uring::opcode_supported(ring_, IORING_OP_SEND_ZC);
     sqes_counted_ = ring_.sq.sqe_tail;  // (not the probes' and canaries')
+    count_sq_free();
     return true;
   }
 
@@ -193,6 +194,7 @@ class UringDriver final : public Driver {
       io_uring_cqe* cqe = nullptr;
       io_uring_submit_and_wait_timeout(&ring_, &cqe, 1, &ts, nullptr);
     }
+    count_sq_free();
     reap();
     overflowed_ = io_uring_cq_has_overflow(&ring_);
     if (overflowed_ || *ring_.cq.koverflow != dropped_seen_) [[unlikely]] count_overflow();
@@ -285,6 +287,7 @@ class UringDriver final : public Driver {
       __kernel_timespec ts{0, 10'000'000};
       io_uring_cqe* cqe = nullptr;
       io_uring_submit_and_wait_timeout(&ring_, &cqe, 1, &ts, nullptr);
+      count_sq_free();
       reap();
     }
   }
@@ -343,6 +346,7 @@ class UringDriver final : public Driver {
       __kernel_timespec ts{0, 10'000'000};
       io_uring_cqe* cqe = nullptr;
       io_uring_submit_and_wait_timeout(&ring_, &cqe, ready + 1, &ts, nullptr);
+      count_sq_free();
     }
   }
 
@@ -441,6 +445,7 @@ class UringDriver final : public Driver {
   io_uring_sqe* next_sqe() noexcept { return next_sqe_available() ? take_sqe() : nullptr; }
   // The next SQE, once next_sqe_available() said there is one.
   io_uring_sqe* take_sqe() noexcept {
+    --sq_free_;
     io_uring_sq& sq = ring_.sq;
     const unsigned tail = sq.sqe_tail;
     sq.sqe_tail = tail + 1;
@@ -452,8 +457,12 @@ class UringDriver final : public Driver {
     if (!next_sqe_available()) return -EBUSY;  // the kernel took nothing: fail the send, never spin
     return send(c, op, p, n);
   }
-  bool next_sqe_available() const noexcept {
-    return ring_.sq.sqe_tail - __atomic_load_n(ring_.sq.khead, __ATOMIC_RELAXED) < ring_.sq.ring_entries;
+  // (Entries free in the SQ, counted after each submit: without SQPOLL the
+  // kernel takes entries only inside io_uring_enter, so in between the count
+  // only falls, as entries are taken.)
+  bool next_sqe_available() const noexcept { return sq_free_ != 0; }
+  void count_sq_free() noexcept {
+    sq_free_ = ring_.sq.ring_entries - (ring_.sq.sqe_tail - __atomic_load_n(ring_.sq.khead, __ATOMIC_ACQUIRE));
   }
   // An SQE whose CQE goes to `s` (null: nobody waits; success is not even posted,
   // and a failure goes to no_waiter_, so reap() needs no test for a null user_data).
@@ -467,10 +476,11 @@ class UringDriver final : public Driver {
   // The SQ filled up within one turn: submit early, then take an entry.
   [[gnu::noinline]] io_uring_sqe* flush_and_get_sqe() {
     flush();
-    return io_uring_get_sqe(&ring_);
+    return next_sqe();
   }
   void flush() {
     io_uring_submit(&ring_);
+    count_sq_free();
     ++loop_.stats.submit_syscalls;
   }
   void skip_cqe_on_success(io_uring_sqe* sqe) noexcept {
@@ -811,6 +821,7 @@ class UringDriver final : public Driver {
   Slot wake_slot_{};          // user_data of MSG_RING CQEs that wake this loop
   Slot wake_failed_slot_{};   // user_data of this loop's MSG_RING SQEs (CQE only on failure)
   bool inc_ = false;         // incremental buffer consumption: large buffers, one piece per receive
+  unsigned sq_free_ = 0;       // entries free in the SQ (next_sqe_available)
   unsigned sqes_counted_ = 0;  // the SQ tail when SQEs were last counted (RuntimeStats::ops_submitted)
   // A receive into a provided buffer, for prep_recv() to copy (bytes: the
   // SQE type ends in a flexible array, which a member may not).
