@@ -115,9 +115,15 @@ TEST_CASE("canary: describe() and features() name every optional feature, on or 
   }
   for (const char* name : {"recv_bundle", "incremental_buffers"}) {
     const BackendFeature f = find(list, name);
-    const bool known = f.why_off.rfind("canary passed", 0) == 0 || f.why_off.rfind("the kernel lacks it", 0) == 0;
+    const bool known =
+        f.on || f.why_off.rfind("canary passed", 0) == 0 || f.why_off.rfind("the kernel lacks it", 0) == 0;
     CHECK_MESSAGE(known, name << ": " << f.why_off);
   }
+  // Where its canary passes, the receive path takes pieces of large buffers.
+  Ring r;
+  REQUIRE(r.ok);
+  if (uring::canary_incremental(r.ring, kGroup, false).verdict == uring::Canary::passed)
+    CHECK(find(list, "incremental_buffers").on);
 }
 
 TEST_CASE("canary: a forced canary failure turns the feature off and says why, in describe() and features()") {
@@ -152,10 +158,22 @@ TEST_CASE("canary: features turned off by option are not tried, and say so") {
   CHECK(d.find("(off by option: recv_bundle,incremental_buffers)") != std::string::npos);
 }
 
-TEST_CASE("canary: epoll has no optional features to report") {
+TEST_CASE("canary: epoll reports large reads, in use or why off") {
   RuntimeOptions o;
   o.backend = Backend::epoll;
   o.shards = 1;
+  {
+    Runtime rt(o);
+    const std::vector<BackendFeature> list = rt.features();
+    REQUIRE(list.size() == 1);
+    CHECK(list[0].name == "large_reads");
+    CHECK(list[0].on);
+    CHECK(rt.describe().find("large_reads of 65536 B buffers") != std::string::npos);
+  }
+  Env off("CORING_LARGE_BUFFERS", "off");
   Runtime rt(o);
-  CHECK(rt.features().empty());
+  const BackendFeature f = find(rt.features(), "large_reads");
+  CHECK_FALSE(f.on);
+  CHECK(f.why_off.rfind("off by option", 0) == 0);
+  CHECK(rt.describe().find("large_reads off: off by option") != std::string::npos);
 }

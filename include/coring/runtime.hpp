@@ -55,6 +55,16 @@ struct RuntimeOptions {
   /// unconsumed before the runtime stops receiving for it (TCP flow control
   /// then pushes back on the peer).
   uint32_t buffers_per_connection = 8;
+  /// Large receive buffers: where the backend can hand out parts of a buffer
+  /// (io_uring with incremental buffer consumption, whose canary passed;
+  /// epoll), the same pool memory is laid out as buffers of this size (a
+  /// power of two, at most 64 KiB, smaller when the pool would have fewer
+  /// than 4 * buffers_per_connection of them) and each receive takes one
+  /// piece of one: a 16 KiB message arrives as one RecvBuffer, not four.
+  /// The share (buffers_per_connection) then counts pieces. 0 (or the
+  /// environment variable CORING_LARGE_BUFFERS=off): whole buffers of
+  /// buffer_size. Runtime::features() says which is in use.
+  uint32_t large_buffer_size = 65536;
   /// Parked streams (park()) whose handlers one loop turn runs at most; the rest of a
   /// burst of wake-ups wait for the next turns, in order. It bounds the tasks a burst
   /// starts at once (on io_uring a response's send completes a turn later, so each

@@ -20,7 +20,7 @@ struct RuntimeStats {
   uint64_t connections_accepted = 0;
   uint64_t connections_open = 0;
   uint64_t connections_closed = 0;
-  uint64_t buffers_in_use = 0;      ///< receive buffers lent out right now
+  uint64_t buffers_in_use = 0;      ///< received pieces (RecvBuffers, queued data) held right now
   uint64_t mail_sent = 0;           ///< cross-shard calls this shard sent
   uint64_t mail_received = 0;       ///< cross-shard calls this shard ran for others
   uint64_t mailbox_full_waits = 0;  ///< calls that waited for room in a full mailbox (backpressure)

@@ -72,6 +72,17 @@ class EpollDriver final : public Driver {
   explicit EpollDriver(Loop& loop) : loop_(loop), events_(1024) {
     epfd_ = ::epoll_create1(EPOLL_CLOEXEC);
     if (epfd_ < 0) throw std::system_error(errno, std::generic_category(), "epoll_create1");
+    // Large reads: one recv of up to a large buffer's free room per readiness,
+    // pieces of the buffer handed out; a buffer with a quarter or less left is
+    // set aside (it goes back with its last piece) for a fresh one.
+    const RuntimeOptions& o = loop.options();
+    BufferPool& pool = loop.pool();
+    pool.use_large(pool.large_size(BufferPool::large_wish(o.large_buffer_size), o.buffers_per_connection));
+    min_room_ = pool.large() ? pool.buffer_size() / 4 + 1 : pool.buffer_size();
+    large_why_ = pool.large() ? std::string()
+                 : o.large_buffer_size == 0 || BufferPool::large_wish(1) == 0
+                     ? "off by option (large_buffer_size 0 or CORING_LARGE_BUFFERS=off)"
+                     : "the pool is too small for large buffers";
   }
   ~EpollDriver() override {
     free_graveyard();
@@ -81,8 +92,14 @@ class EpollDriver final : public Driver {
   Backend backend() const noexcept override { return Backend::epoll; }
   int socket_flags() const noexcept override { return SOCK_CLOEXEC | SOCK_NONBLOCK; }
   std::string describe() const override {
-    return std::string("epoll edge-triggered, lazy reads into a shared buffer pool, send_file=") +
-           (send_mode_ == FileSendMode::sendfile ? "sendfile" : "read") + " " + loop_.fixed().describe();
+    return std::string("epoll edge-triggered, lazy reads into a shared buffer pool (") +
+           (loop_.pool().large() ? "large_reads of " + std::to_string(loop_.pool().buffer_size()) + " B buffers"
+                                 : "large_reads off: " + large_why_) +
+           "), send_file=" + (send_mode_ == FileSendMode::sendfile ? "sendfile" : "read") + " " +
+           loop_.fixed().describe();
+  }
+  std::vector<BackendFeature> features() const override {
+    return {{"large_reads", loop_.pool().large(), large_why_}};
   }
 
   void wait(int64_t timeout_ns) override {
@@ -350,7 +367,7 @@ class EpollDriver final : public Driver {
         // The data goes straight to the waiting reader, not through the queue.
         const int64_t r = read_one(c);
         if (r > 0) {
-          StreamOps::resume_reader(StreamOps::hand_to_reader(c, static_cast<uint16_t>(r), static_cast<uint32_t>(r >> 16)));
+          StreamOps::resume_reader(StreamOps::hand_to_reader(c, static_cast<uint32_t>(r), static_cast<uint32_t>(r >> 32)));
         } else if (r < 0) {
           StreamOps::wake_reader(c);
         }
@@ -424,31 +441,37 @@ class EpollDriver final : public Driver {
   }
   [[gnu::noinline]] bool read_into_queue(EpollConn& c) {
     const int64_t r = read_one(c);
-    if (r > 0) c.queue.push({static_cast<uint32_t>(r >> 16), static_cast<uint16_t>(r)});
+    if (r > 0) c.queue.push({static_cast<uint32_t>(r >> 32), static_cast<uint32_t>(r)});
     return r != 0;
   }
 
-  // One recv(2) into a pool buffer. Returns (len << 16 | buffer id) when
-  // bytes arrived, 0 when there is nothing to read (or no buffer), -1 when
-  // EOF or an error is now recorded on the connection.
+  // One recv(2) into the free room of the current pool buffer (a fresh one
+  // when too little is left). Returns (len << 32 | piece) when bytes
+  // arrived, 0 when there is nothing to read (or no buffer), -1 when EOF or
+  // an error is now recorded on the connection.
   [[gnu::noinline]] int64_t read_one(EpollConn& c) {
     BufferPool& pool = loop_.pool();
-    int id = pool.acquire();
-    if (id < 0) [[unlikely]] {
-      starve(c);
-      return 0;
+    uint32_t room = cur_end_ - cur_at_;
+    if (room < min_room_) [[unlikely]] {
+      if (!next_buffer(pool)) {
+        starve(c);
+        return 0;
+      }
+      room = cur_end_ - cur_at_;
     }
     for (;;) {
       ++loop_.stats.ops_submitted;
-      ssize_t n = ::recv(c.fd, pool.addr(static_cast<uint16_t>(id)), pool.buffer_size(), 0);
+      ssize_t n = ::recv(c.fd, pool.piece_addr(cur_at_), room, 0);
       if (n > 0) {
         // A short read drained the socket: the next edge will tell us about
         // more (unless the peer closed, whose EOF we must still read).
-        if (static_cast<uint32_t>(n) < pool.buffer_size() && !c.peer_closed) c.readable = false;
-        return (int64_t(n) << 16) | id;
+        if (static_cast<uint32_t>(n) < room && !c.peer_closed) c.readable = false;
+        pool.carve(cur_id_);
+        const uint32_t piece = cur_at_;
+        cur_at_ += static_cast<uint32_t>(n);
+        return (int64_t(n) << 32) | piece;
       }
       if (n < 0 && errno == EINTR) continue;
-      pool.release(static_cast<uint16_t>(id));
       if (n == 0) {
         c.set_eof();
         return -1;
@@ -460,6 +483,18 @@ class EpollDriver final : public Driver {
       c.set_error(-errno);
       return -1;
     }
+  }
+
+  // Sets the current buffer aside (it goes back with its last piece) and takes a fresh one.
+  [[gnu::noinline]] bool next_buffer(BufferPool& pool) {
+    if (cur_end_ != 0) pool.drop(cur_id_);
+    cur_at_ = cur_end_ = 0;
+    const int id = pool.acquire();
+    if (id < 0) return false;
+    cur_id_ = static_cast<uint16_t>(id);
+    cur_at_ = uint32_t(id) << pool.shift();
+    cur_end_ = cur_at_ + pool.buffer_size();
+    return true;
   }
 
   [[gnu::cold, gnu::noinline]] void starve(EpollConn& c) {
@@ -502,6 +537,13 @@ class EpollDriver final : public Driver {
   FileOffload files_;
   NowaitSupport nowait_;
   FileSendMode send_mode_ = send_mode_from_env();
+  // The pool buffer reads go into (held by this driver while cur_end_ != 0):
+  // its next free byte and its end, as offsets in the pool.
+  uint16_t cur_id_ = 0;
+  uint32_t cur_at_ = 0;
+  uint32_t cur_end_ = 0;
+  uint32_t min_room_ = 0;  // a read wants at least this much room in it
+  std::string large_why_;  // why large reads are off
 };
 
 }  // namespace

@@ -41,7 +41,7 @@ void detail::StreamOps::close(Conn& c) noexcept {
   ++loop->stats.connections_closed;
   if (c.paused) --loop->stats.connections_paused;  // refused at its share, never resumed
   // Queued data is dropped: its buffers go back to the pool now.
-  while (!c.queue.empty()) loop->pool().release(c.queue.pop().id);
+  while (!c.queue.empty()) loop->pool().release(loop->pool().piece_buffer(c.queue.pop().piece));
   // Sends: the one in flight is cancelled in the kernel; queued ones fail
   // now (epoll) or when it completes (io_uring). Each holds a reference
   // until its task resumes: the Stream's own may go right after this.

@@ -14,10 +14,11 @@ namespace coring::detail {
 class Loop;
 struct ParkRecord;
 
-/// A received chunk waiting in a connection's queue: buffer `id`, `len` bytes.
+/// A received piece waiting in a connection's queue: `len` bytes at `piece`
+/// (BufferPool: its offset in the pool's mapping).
 struct RecvItem {
   uint32_t len;
-  uint16_t id;
+  uint32_t piece;
 };
 
 /// One connected socket: what the awaiters above the driver boundary read and
@@ -30,15 +31,16 @@ struct Conn {
   Loop* loop;
   int fd;
   uint32_t refs = 1;
-  SmallRing<RecvItem, 2, uint16_t> queue;  // received, not yet handed to the user (at most `share`)
+  SmallRing<RecvItem, 2, uint16_t> queue;  // received pieces, not yet handed to the user (at most `share`)
   SendAwaiter* send_head = nullptr;  // the send in flight; the rest queue behind it
   RecvAwaiter* reader = nullptr;     // task waiting in recv()
   ParkRecord* parked = nullptr;      // parked (park()): no reader; the driver calls StreamOps::wake_parked
   SendAwaiter* send_tail = nullptr;
   int32_t error = 0;        // sticky receive error (-errno)
-  // The receive budget: `credit` is the connection's share
-  // (RuntimeOptions::buffers_per_connection) minus the buffers lent to its
-  // tasks (RecvBuffers alive). Queued plus lent buffers never exceed the
+  // The receive budget, in pieces (BufferPool: a received chunk, all or part
+  // of a buffer): `credit` is the connection's share
+  // (RuntimeOptions::buffers_per_connection) minus the pieces lent to its
+  // tasks (RecvBuffers alive). Queued plus lent pieces never exceed the
   // share: a driver starts no receive for it at its share (Driver::recv_start
   // answers at once), and recv() fails with no_buffer_space. One test on the
   // hot path (credit <= 0) covers "at the share" and "refused at it": a

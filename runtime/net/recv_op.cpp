@@ -46,11 +46,11 @@ void detail::StreamOps::wake_reader(Conn& c) noexcept {
   }
 }
 
-RecvAwaiter* detail::StreamOps::hand_to_reader(Conn& c, uint16_t id, uint32_t len) noexcept {
+RecvAwaiter* detail::StreamOps::hand_to_reader(Conn& c, uint32_t piece, uint32_t len) noexcept {
   RecvAwaiter* r = c.reader;
   c.reader = nullptr;
   disarm(r);
-  r->item_id_ = id;
+  r->item_piece_ = piece;
   r->item_len_ = len;
   return r;
 }
@@ -107,10 +107,11 @@ void RecvAwaiter::refuse(detail::CancelState* cs) noexcept {
   }
 }
 
-// A buffer of `c`'s, lent to its task.
-static RecvBuffer lend(Conn* c, uint16_t id, uint32_t len) noexcept {
+// A piece received for `c`, lent to its task.
+static RecvBuffer lend(Conn* c, uint32_t piece, uint32_t len) noexcept {
   --c->credit;
-  return RecvBuffer(c, id, c->loop->pool().addr(id), len);
+  const detail::BufferPool& pool = c->loop->pool();
+  return RecvBuffer(c, pool.piece_buffer(piece), pool.piece_addr(piece), len);
 }
 
 void detail::release_buffer(Conn* c, uint16_t id) noexcept {
@@ -141,7 +142,7 @@ bool detail::StreamOps::at_share(Conn& c) noexcept {
 Result<RecvBuffer> RecvAwaiter::await_resume() noexcept {
   if (item_len_) [[likely]] {  // handed over while suspended (then never held_)
     waiter_ = {};
-    return lend(conn_, item_id_, std::exchange(item_len_, 0));
+    return lend(conn_, item_piece_, std::exchange(item_len_, 0));
   }
   return resume_other();
 }
@@ -163,7 +164,7 @@ Result<RecvBuffer> RecvAwaiter::resume_other() noexcept {
   if (fail_ == kCancelled) return errc::operation_canceled;
   if (!c->queue.empty()) {
     detail::RecvItem it = c->queue.pop();
-    return lend(c, it.id, it.len);
+    return lend(c, it.piece, it.len);
   }
   if (c->closed) return errc::operation_canceled;
   if (c->error) return errno_code(c->error);

@@ -17,10 +17,10 @@ struct StreamOps {
   static void disarm(A* a) noexcept {
     a->cancel_->current = nullptr;
   }
-  /// Gives buffer `id` (`len` bytes) straight to the waiting reader, skipping
-  /// the queue; the caller resumes it with resume_reader() once its own
-  /// bookkeeping is done.
-  static RecvAwaiter* hand_to_reader(Conn& c, uint16_t id, uint32_t len) noexcept;
+  /// Gives piece `piece` (BufferPool, `len` bytes) straight to the waiting
+  /// reader, skipping the queue; the caller resumes it with resume_reader()
+  /// once its own bookkeeping is done.
+  static RecvAwaiter* hand_to_reader(Conn& c, uint32_t piece, uint32_t len) noexcept;
   static void resume_reader(RecvAwaiter* r) noexcept;
   /// A driver queued data, EOF or an error on `c`, which has no reader but is parked
   /// (c.parked): its park handler is due, and runs from a coming loop turn

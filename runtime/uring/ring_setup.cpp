@@ -246,16 +246,19 @@ std::vector<BackendFeature> feature_list(const RingSetup& s) {
   add("msg_ring", s.msg_ring, o.msg_ring, "the kernel lacks IORING_OP_MSG_RING (needs Linux 5.18)");
   add("send_zc", s.send_zc, o.send_zc, "the kernel lacks IORING_OP_SEND_ZC with usage reports (needs Linux 6.2)");
   for (const char* required : {"buf_ring", "multishot_accept", "multishot_recv"}) add(required, true, false, {});
-  // Used only where their canary passed; the receive path takes whole
-  // buffers one at a time today, so a passed canary leaves them unused.
-  auto canary = [&](const char* name, const Canary& c, bool by_option) {
-    std::string why = c.verdict == Canary::passed         ? "canary passed; the receive path does not use it yet"
+  // Used only where their canary passed. Incremental buffers give one piece
+  // of a large buffer per receive; bundles (several whole buffers per
+  // completion, not contiguous) are not used by the receive path.
+  auto canary = [&](const char* name, const Canary& c, bool by_option, bool used, std::string passed_why) {
+    std::string why = c.verdict == Canary::passed         ? std::move(passed_why)
                       : c.verdict == Canary::kernel_lacks ? "the kernel lacks it: " + c.detail
                                                           : "canary failed: " + c.detail;
-    add(name, false, by_option, std::move(why));
+    add(name, used, by_option, std::move(why));
   };
-  canary("recv_bundle", s.bundle, o.bundle);
-  canary("incremental_buffers", s.incremental, o.incremental);
+  canary("recv_bundle", s.bundle, o.bundle, false,
+         "canary passed; not used: a bundle's buffers are not contiguous, and incremental buffers already give one "
+         "piece per message");
+  canary("incremental_buffers", s.incremental, o.incremental, s.incremental_used, s.incremental_why);
   return v;
 }
 

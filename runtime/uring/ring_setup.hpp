@@ -33,6 +33,8 @@ struct RingSetup {
   TurnedOff turned_off;     ///< what was turned off, for the reasons in feature_list()
   Canary bundle;            ///< receive bundles' canary (not run when off by option)
   Canary incremental;       ///< incremental buffers' canary (not run when off by option)
+  bool incremental_used = false;  ///< the receive path takes pieces of large buffers
+  std::string incremental_why;    ///< canary passed, yet not used: why
 };
 TurnedOff features_turned_off(const std::string& names);
 

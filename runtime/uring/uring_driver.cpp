@@ -82,7 +82,7 @@ class UringDriver final : public Driver {
     pool_.use_ring(buf_ring_);
     auto recycle = [](void* ctx, uint16_t id) {
       auto* p = static_cast<BufferPool*>(ctx);
-      p->taken();
+      (void)p->from_kernel(id, 1, false);
       p->release(id);
     };
     if (!uring::self_test_multishot_recv(ring_, kBufferGroup, why, recycle, &pool_)) return false;
@@ -90,12 +90,12 @@ class UringDriver final : public Driver {
     msg_ring_ = setup_.msg_ring = !off.msg_ring && uring::opcode_supported(ring_, IORING_OP_MSG_RING);
     wake_slot_ = Slot{Slot::kWake, false, 0, &loop_, {nullptr}};
     wake_failed_slot_ = Slot{Slot::kWakeFailed, false, 0, &loop_, {nullptr}};
-    reserve_ = pool_.count() / 8;
+    auto* recv = reinterpret_cast<io_uring_sqe*>(recv_sqe_);
+    io_uring_prep_recv(recv, -1, nullptr, 0, 0);
+    recv->flags |= IOSQE_BUFFER_SELECT;
+    uring::set_buf_group(recv, kBufferGroup);
+    // (Probed for features(); receives are single-shot: arm_recv says why.)
     setup_.recv_limit = !off.recv_limit && uring::probe_multishot_limit(ring_, kBufferGroup, recycle, &pool_);
-    // With the kernel's byte limit an armed recv ends by itself once it has
-    // filled a connection's share of buffers; without it (Linux < 6.16) the
-    // share is enforced by cancelling, which can overshoot by one burst.
-    byte_limit_ = setup_.recv_limit;
     // Bundles and incremental buffers, each tried on a socketpair first
     // (bundles returned buffers out of order on some stable kernels).
     if (!off.bundle)
@@ -106,6 +106,7 @@ class UringDriver final : public Driver {
     for (const uring::Canary* c : {&setup_.bundle, &setup_.incremental})
       if (c->verdict == uring::Canary::failed && !c->detail.empty())  // (empty: not run, off by option)
         log(LogLevel::warn, "io_uring: a feature canary failed: {}", c->detail);
+    if (setup_.incremental.verdict == uring::Canary::passed && !use_incremental(why)) return false;
     // File opcodes (Linux 5.6+); without them files go to the offload pool.
     file_ops_ = uring::opcode_supported(ring_, IORING_OP_OPENAT2) && uring::opcode_supported(ring_, IORING_OP_STATX) &&
                 uring::opcode_supported(ring_, IORING_OP_READ) && uring::opcode_supported(ring_, IORING_OP_CLOSE);
@@ -126,6 +127,37 @@ class UringDriver final : public Driver {
     const char* zc_env = std::getenv("CORING_SEND_ZC");
     zc_always_ = zc_env && std::string_view(zc_env) == "always";
     setup_.send_zc = zc_ = !off.send_zc && zc_threshold_ > 0 && uring::opcode_supported(ring_, IORING_OP_SEND_ZC);
+    sqes_counted_ = ring_.sq.sqe_tail;  // (not the probes' and canaries')
+    count_sq_free();
+    return true;
+  }
+
+  // Incremental consumption: the pool laid out as large buffers in a ring
+  // registered with IOU_PBUF_RING_INC, where each receive takes one piece
+  // of the head buffer. False only when no ring can be registered at all.
+  bool use_incremental(std::string& why) {
+    const RuntimeOptions& o = loop_.options();
+    const uint32_t size = pool_.large_size(BufferPool::large_wish(o.large_buffer_size), o.buffers_per_connection);
+    if (size == 0) {
+      setup_.incremental_why = o.large_buffer_size == 0 || BufferPool::large_wish(1) == 0
+                                   ? "canary passed; off by option (large_buffer_size 0 or CORING_LARGE_BUFFERS=off)"
+                                   : "canary passed; the pool is too small for large buffers";
+      return true;
+    }
+    io_uring_unregister_buf_ring(&ring_, kBufferGroup);
+    uring::free_buf_ring(buf_ring_, pool_.count());
+    pool_.use_large(size);
+    buf_ring_ = uring::register_buf_ring(ring_, pool_.count(), kBufferGroup, why, IOU_PBUF_RING_INC);
+    if (!buf_ring_) {  // whole buffers again
+      setup_.incremental_why = "canary passed; registering the large-buffer ring failed: " + why;
+      pool_.use_large(0);
+      buf_ring_ = uring::register_buf_ring(ring_, pool_.count(), kBufferGroup, why);
+      if (!buf_ring_) return false;
+      pool_.use_ring(buf_ring_);
+      return true;
+    }
+    pool_.use_ring(buf_ring_);
+    inc_ = setup_.incremental_used = true;
     return true;
   }
 
@@ -144,6 +176,8 @@ class UringDriver final : public Driver {
     std::vector<BackendFeature> v = uring::feature_list(setup_);
     for (BackendFeature& f : v)
       if (f.name == "msg_ring" && f.on && !msg_ring_) f = {f.name, false, "failed at run time; shards wake each other through eventfds"};
+      else if (f.name == "recv_byte_limit" && f.on)
+        f = {f.name, false, "the kernel has it; not used: receives are single-shot, one piece each (a byte limit bounds bytes, not pieces)"};
     if (loop_.fixed().registered()) v.push_back({"fixed_buffers", true, {}});
     else v.push_back({"fixed_buffers", false, fixed_off_ ? std::string("off by option") : loop_.fixed().why()});
     return v;
@@ -155,6 +189,9 @@ class UringDriver final : public Driver {
     // ready task): re-arm paused receivers now, not after an unrelated event.
     if (!starved_.empty() && pool_.recovered()) resume_starved();
     ++loop_.stats.submit_syscalls;
+    // SQEs are counted here, by the queue's tail, not one by one where made.
+    loop_.stats.ops_submitted += ring_.sq.sqe_tail - sqes_counted_;
+    sqes_counted_ = ring_.sq.sqe_tail;
     if (timeout_ns == 0) {
       io_uring_submit_and_get_events(&ring_);
     } else if (timeout_ns < 0) {
@@ -165,6 +202,7 @@ class UringDriver final : public Driver {
       io_uring_submit_and_wait_timeout(&ring_, &cqe, 1, &ts, nullptr);
     }
     loop_.update_now();  // the turn's time, before any completion resumes a task (turn_ns)
+    count_sq_free();
     reap();
     overflowed_ = io_uring_cq_has_overflow(&ring_);
     if (overflowed_ || *ring_.cq.koverflow != dropped_seen_) [[unlikely]] count_overflow();
@@ -181,7 +219,7 @@ class UringDriver final : public Driver {
     if (c.credit <= 0) [[unlikely]] {
       if (StreamOps::at_share(c)) return true;
     }
-    arm_recv(c, static_cast<uint32_t>(c.credit));
+    arm_recv(c);
     return false;
   }
 
@@ -191,7 +229,6 @@ class UringDriver final : public Driver {
     io_uring_sqe* sqe = take_sqe();
     Slot* s = slots_.take(Slot::kSend, &op);
     op.slot = s;
-    ++loop_.stats.ops_submitted;
     io_uring_prep_send(sqe, c.fd, p, n, MSG_NOSIGNAL);
     io_uring_sqe_set_data(sqe, s);
     return kPending;
@@ -258,6 +295,7 @@ class UringDriver final : public Driver {
       __kernel_timespec ts{0, 10'000'000};
       io_uring_cqe* cqe = nullptr;
       io_uring_submit_and_wait_timeout(&ring_, &cqe, 1, &ts, nullptr);
+      count_sq_free();
       reap();
     }
   }
@@ -316,6 +354,7 @@ class UringDriver final : public Driver {
       __kernel_timespec ts{0, 10'000'000};
       io_uring_cqe* cqe = nullptr;
       io_uring_submit_and_wait_timeout(&ring_, &cqe, ready + 1, &ts, nullptr);
+      count_sq_free();
     }
   }
 
@@ -430,6 +469,7 @@ class UringDriver final : public Driver {
   io_uring_sqe* next_sqe() noexcept { return next_sqe_available() ? take_sqe() : nullptr; }
   // The next SQE, once next_sqe_available() said there is one.
   io_uring_sqe* take_sqe() noexcept {
+    --sq_free_;
     io_uring_sq& sq = ring_.sq;
     const unsigned tail = sq.sqe_tail;
     sq.sqe_tail = tail + 1;
@@ -441,8 +481,12 @@ class UringDriver final : public Driver {
     if (!next_sqe_available()) return -EBUSY;  // the kernel took nothing: fail the send, never spin
     return send(c, op, p, n);
   }
-  bool next_sqe_available() const noexcept {
-    return ring_.sq.sqe_tail - __atomic_load_n(ring_.sq.khead, __ATOMIC_RELAXED) < ring_.sq.ring_entries;
+  // (Entries free in the SQ, counted after each submit: without SQPOLL the
+  // kernel takes entries only inside io_uring_enter, so in between the count
+  // only falls, as entries are taken.)
+  bool next_sqe_available() const noexcept { return sq_free_ != 0; }
+  void count_sq_free() noexcept {
+    sq_free_ = ring_.sq.ring_entries - (ring_.sq.sqe_tail - __atomic_load_n(ring_.sq.khead, __ATOMIC_ACQUIRE));
   }
   // An SQE whose CQE goes to `s` (null: nobody waits; success is not even posted,
   // and a failure goes to no_waiter_, so reap() needs no test for a null user_data).
@@ -450,17 +494,17 @@ class UringDriver final : public Driver {
     if (!s) s = &no_waiter_;
     io_uring_sqe* sqe = next_sqe();
     if (!sqe) [[unlikely]] sqe = flush_and_get_sqe();
-    ++loop_.stats.ops_submitted;
     io_uring_sqe_set_data(sqe, s);
     return sqe;
   }
   // The SQ filled up within one turn: submit early, then take an entry.
   [[gnu::noinline]] io_uring_sqe* flush_and_get_sqe() {
     flush();
-    return io_uring_get_sqe(&ring_);
+    return next_sqe();
   }
   void flush() {
     io_uring_submit(&ring_);
+    count_sq_free();
     ++loop_.stats.submit_syscalls;
   }
   void skip_cqe_on_success(io_uring_sqe* sqe) noexcept {
@@ -541,26 +585,26 @@ class UringDriver final : public Driver {
     return n;
   }
 
-  // Arms a receive for `room` buffers at most (the connection's share less what it holds).
-  void arm_recv(UringConn& c, uint32_t room) {
+  // Arms a receive for one piece. Receives are single-shot: a multishot
+  // recv, even with the kernel's byte limit (Linux 6.16), posts one
+  // completion per arrival, each taking a buffer (or, incremental, a piece)
+  // whatever its length, so a peer writing small segments would run a
+  // connection past its share (up to the byte limit's worth of buffers: the
+  // whole pool). One piece per SQE keeps the share, counted in pieces, exact;
+  // on_recv() arms the next receive in the same slot while the share has room.
+  void arm_recv(UringConn& c) {
     Slot* s = slots_.get(Slot::kRecv, &c);
-    io_uring_sqe* sqe = sqe_for(s);
-    // Without the kernel's byte limit (Linux < 6.16) a multishot recv can
-    // fill a burst of buffers (up to 257 measured here without DEFER_TASKRUN)
-    // before a cancel stops it, far past the share: there each receive is
-    // single-shot, one buffer per SQE, and the share stays exact.
-    if (byte_limit_) io_uring_prep_recv_multishot(sqe, c.fd, nullptr, 0, 0);
-    else io_uring_prep_recv(sqe, c.fd, nullptr, 0, 0);
-    sqe->flags |= IOSQE_BUFFER_SELECT;
-    uring::set_buf_group(sqe, kBufferGroup);
-    if (byte_limit_) {
-      // The room left in the share; one buffer only while the pool is down
-      // to its reserve, so that every connection keeps a turn.
-      if (pool_.available() < reserve_) room = 1;
-      sqe->file_index = room * pool_.buffer_size();  // sqe->optlen: total byte limit
-    }
+    prep_recv(c, s);
     c.recv_slot = s;
     c.rx_armed = true;
+  }
+  // (A copy of a prepared SQE, then its socket and slot: fewer stores than
+  // preparing every field, on the path of every message.)
+  void prep_recv(UringConn& c, Slot* s) {
+    io_uring_sqe* sqe = next_sqe_available() ? take_sqe() : flush_and_get_sqe();
+    std::memcpy(sqe, recv_sqe_, sizeof recv_sqe_);
+    sqe->fd = c.fd;
+    sqe->user_data = reinterpret_cast<uint64_t>(s);
   }
 
   void arm_accept(UringListener& l) {
@@ -634,13 +678,21 @@ class UringDriver final : public Driver {
 
   void on_recv(Slot* s, int32_t res, uint32_t flags) {
     auto* c = static_cast<UringConn*>(s->target);
-    // The common case: bytes for a task that waits with nothing queued, and
-    // the multishot recv goes on. The buffer goes straight to the task.
-    constexpr uint32_t kBufMore = IORING_CQE_F_BUFFER | IORING_CQE_F_MORE;
-    if ((flags & kBufMore) == kBufMore && res > 0 && c && c->reader && c->queue.empty()) [[likely]] {
-      pool_.taken();
-      StreamOps::resume_reader(StreamOps::hand_to_reader(*c, static_cast<uint16_t>(flags >> IORING_CQE_BUFFER_SHIFT),
-                                                         static_cast<uint32_t>(res)));
+    // The common case: bytes for a task that waits with nothing queued. The
+    // piece goes straight to the task, and the slot carries the next receive
+    // at once while the share has room after this piece, so the task's next
+    // recv() finds it armed.
+    if ((flags & IORING_CQE_F_BUFFER) && res > 0 && c && c->reader && c->queue.empty()) [[likely]] {
+      const uint32_t piece = pool_.from_kernel(static_cast<uint16_t>(flags >> IORING_CQE_BUFFER_SHIFT),
+                                               static_cast<uint32_t>(res), flags & IORING_CQE_F_BUF_MORE);
+      if (c->credit > 1) {
+        prep_recv(*c, s);
+      } else {
+        slots_.put(s);
+        c->recv_slot = nullptr;
+        c->rx_armed = false;
+      }
+      StreamOps::resume_reader(StreamOps::hand_to_reader(*c, piece, static_cast<uint32_t>(res)));
       return;
     }
     on_recv_other(s, c, res, flags);
@@ -648,20 +700,28 @@ class UringDriver final : public Driver {
 
   void on_recv_other(Slot* s, UringConn* c, int32_t res, uint32_t flags) {
     const bool more = flags & IORING_CQE_F_MORE;
-    if (flags & IORING_CQE_F_BUFFER) pool_.taken();
     const auto id = static_cast<uint16_t>(flags >> IORING_CQE_BUFFER_SHIFT);
+    // A piece only with bytes: a failed or empty receive leaves an
+    // incrementally consumed buffer where it was (a whole one came back
+    // with the completion, so it is taken and given back).
+    uint32_t piece = 0;
+    if ((flags & IORING_CQE_F_BUFFER) && (res > 0 || !inc_)) {
+      piece = pool_.from_kernel(id, res > 0 ? static_cast<uint32_t>(res) : 0, flags & IORING_CQE_F_BUF_MORE);
+      if (res <= 0) pool_.release(id);
+    }
     if (!c) {  // owner closed: absorb
-      if (flags & IORING_CQE_F_BUFFER) pool_.release(id);
+      if ((flags & IORING_CQE_F_BUFFER) && res > 0) pool_.release(id);
       if (!more) slots_.put(s);
       return;
     }
     RecvAwaiter* handed = nullptr;
     if (res > 0 && c->reader && c->queue.empty()) {
-      handed = StreamOps::hand_to_reader(*c, id, static_cast<uint32_t>(res));  // no queue round trip
+      handed = StreamOps::hand_to_reader(*c, piece, static_cast<uint32_t>(res));  // no queue round trip
     } else if (res > 0) {
       // (Never past the share: the receive was armed with a byte limit for
-      // the room left, or is single-shot where the kernel lacks the limit.)
-      c->queue.push({static_cast<uint32_t>(res), id});
+      // the room left, or is single-shot: with incremental buffers, or where
+      // the kernel lacks the limit.)
+      c->queue.push({static_cast<uint32_t>(res), piece});
     } else if (res == 0) {
       c->set_eof();
     } else if (res == -ENOBUFS) {
@@ -784,8 +844,12 @@ class UringDriver final : public Driver {
   bool msg_ring_ = false;  // IORING_OP_MSG_RING available for cross-shard wake-ups
   Slot wake_slot_{};          // user_data of MSG_RING CQEs that wake this loop
   Slot wake_failed_slot_{};   // user_data of this loop's MSG_RING SQEs (CQE only on failure)
-  uint32_t reserve_ = 0;     // below this many free buffers, a receive is armed for one buffer
-  bool byte_limit_ = false;  // multishot recv takes a total byte limit (Linux 6.16+)
+  bool inc_ = false;         // incremental buffer consumption: large buffers, one piece per receive
+  unsigned sq_free_ = 0;       // entries free in the SQ (next_sqe_available)
+  unsigned sqes_counted_ = 0;  // the SQ tail when SQEs were last counted (RuntimeStats::ops_submitted)
+  // A receive into a provided buffer, for prep_recv() to copy (bytes: the
+  // SQE type ends in a flexible array, which a member may not).
+  alignas(io_uring_sqe) unsigned char recv_sqe_[sizeof(io_uring_sqe)] = {};
   bool file_ops_ = false;    // OPENAT2, STATX, READ and CLOSE: else files go to files_
   bool splice_ = false;      // IORING_OP_SPLICE
   bool direct_sendfile_ = false;  // sendfile(2) on the shard for cached pages (send_file)

@@ -65,8 +65,8 @@ class [[nodiscard]] RecvAwaiter : detail::Canceller {
   // instructions.)
   detail::Conn* conn_;
   std::coroutine_handle<> waiter_;  // set while suspended
-  uint32_t item_len_ = 0;  // non-zero: buffer item_id_ was handed over directly
-  uint16_t item_id_ = 0;
+  uint32_t item_len_ = 0;  // non-zero: piece item_piece_ (an offset in the pool) was handed over directly
+  uint32_t item_piece_ = 0;
   enum : uint8_t { kOk = 0, kCancelled = 1, kBusy = 2 };
   uint8_t fail_ = kOk;
   // Woken later than it was detached from the connection (closed,
