@@ -14,7 +14,9 @@
 # that backend; `NAME:BYTES` (e.g. `uring:16384`) sets coring-echo's
 # --buffer-size; `uring-no-FEATURE` is coring-echo on io_uring with
 # CORING_URING_OFF=FEATURE (one optional feature off, as describe() names
-# it: the effect of each feature); `raw-epoll` is bench/peers/raw_epoll_echo.cpp (one 64 KiB
+# it: the effect of each feature); `base-uring`, `base-epoll` (any of the
+# above prefixed `base-`) run coring-echo from BASE_BUILD_DIR (another
+# commit's Release build) in the same rounds; `raw-epoll` is bench/peers/raw_epoll_echo.cpp (one 64 KiB
 # recv and one send per message, level-triggered, no pool, no coroutines).
 #
 # The machine is shared and noisy: compare by the ratios of one run.
@@ -44,8 +46,13 @@ raise_nofile
 
 # start_one SERVER PORT LOG: sets SERVER_PID.
 start_one() {
-  local server=$1 port=$2 logf=$3 backend=${1%%:*} extra=() off=
+  local server=$1 port=$2 logf=$3 backend=${1%%:*} extra=() off= bin=$ECHO_BIN
   [[ $server == *:* ]] && extra=(--buffer-size "${server#*:}")
+  if [[ $backend == base-* ]]; then  # the same, from BASE_BUILD_DIR's build
+    [[ -n ${BASE_BUILD_DIR:-} ]] || die "$server needs BASE_BUILD_DIR"
+    bin=$BASE_BUILD_DIR/${ECHO_BIN#"$BUILD_DIR"/}
+    backend=${backend#base-}
+  fi
   if [[ $backend == uring-no-* ]]; then
     off=${backend#uring-no-}
     backend=uring
@@ -53,7 +60,7 @@ start_one() {
   if [[ $backend == raw-epoll ]]; then
     taskset -c "$SERVER_CPU" "$RAW_EPOLL_BIN" --port "$port" >"$logf" 2>&1 &
   else
-    CORING_URING_OFF=$off taskset -c "$SERVER_CPU" "$ECHO_BIN" --port "$port" --backend "$backend" --shards 1 \
+    CORING_URING_OFF=$off taskset -c "$SERVER_CPU" "$bin" --port "$port" --backend "$backend" --shards 1 \
       "${extra[@]}" >"$logf" 2>&1 &
   fi
   SERVER_PID=$!

@@ -42,6 +42,7 @@ struct UringConn : Conn {
   bool starved : 1 = false;    // the buffer ring ran dry under it: re-armed when buffers return
   bool zc_copied : 1 = false;  // the kernel copied its zero-copy sends (loopback): it sends by copy
   bool nonblocking : 1 = false;  // O_NONBLOCK set, for send_file's sendfile(2) on the shard
+  bool rx_stopping : 1 = false;  // its multishot recv reached the share: cancelled, its last CQE not yet in
   Slot* recv_slot = nullptr;  // the armed multishot recv (Conn::rx_armed while set)
 };
 // Every idle connection has one: 104 bytes is a 112-byte malloc chunk (`starved` and `zc_copied`
@@ -91,10 +92,14 @@ class UringDriver final : public Driver {
     wake_slot_ = Slot{Slot::kWake, false, 0, &loop_, {nullptr}};
     wake_failed_slot_ = Slot{Slot::kWakeFailed, false, 0, &loop_, {nullptr}};
     auto* recv = reinterpret_cast<io_uring_sqe*>(recv_sqe_);
-    io_uring_prep_recv(recv, -1, nullptr, 0, 0);
+    // Multishot receives where completions post only inside io_uring_enter
+    // (DEFER_TASKRUN): arm_recv() says why.
+    multishot_ = (setup_.flags & IORING_SETUP_DEFER_TASKRUN) != 0;
+    if (multishot_) io_uring_prep_recv_multishot(recv, -1, nullptr, 0, 0);
+    else io_uring_prep_recv(recv, -1, nullptr, 0, 0);
     recv->flags |= IOSQE_BUFFER_SELECT;
     uring::set_buf_group(recv, kBufferGroup);
-    // (Probed for features(); receives are single-shot: arm_recv says why.)
+    // (Probed for features(); not used: arm_recv() says why.)
     setup_.recv_limit = !off.recv_limit && uring::probe_multishot_limit(ring_, kBufferGroup, recycle, &pool_);
     // Bundles and incremental buffers, each tried on a socketpair first
     // (bundles returned buffers out of order on some stable kernels).
@@ -177,7 +182,7 @@ class UringDriver final : public Driver {
     for (BackendFeature& f : v)
       if (f.name == "msg_ring" && f.on && !msg_ring_) f = {f.name, false, "failed at run time; shards wake each other through eventfds"};
       else if (f.name == "recv_byte_limit" && f.on)
-        f = {f.name, false, "the kernel has it; not used: receives are single-shot, one piece each (a byte limit bounds bytes, not pieces)"};
+        f = {f.name, false, "the kernel has it; not used: the share counts pieces, a byte limit bounds bytes"};
     if (loop_.fixed().registered()) v.push_back({"fixed_buffers", true, {}});
     else v.push_back({"fixed_buffers", false, fixed_off_ ? std::string("off by option") : loop_.fixed().why()});
     return v;
@@ -585,13 +590,18 @@ class UringDriver final : public Driver {
     return n;
   }
 
-  // Arms a receive for one piece. Receives are single-shot: a multishot
-  // recv, even with the kernel's byte limit (Linux 6.16), posts one
-  // completion per arrival, each taking a buffer (or, incremental, a piece)
-  // whatever its length, so a peer writing small segments would run a
-  // connection past its share (up to the byte limit's worth of buffers: the
-  // whole pool). One piece per SQE keeps the share, counted in pieces, exact;
-  // on_recv() arms the next receive in the same slot while the share has room.
+  // Arms a receive. The share counts pieces (each completion takes one: a
+  // buffer, or with incremental buffers part of one, whatever its length),
+  // so the kernel's byte limit (Linux 6.16) cannot keep it: a peer writing
+  // small segments would run past it. With DEFER_TASKRUN the receive is
+  // multishot, and the completion that brings the connection to its share
+  // cancels it (stop_recv): completions post only inside io_uring_enter, and
+  // the cancel is the next SQE submitted, so at most the pieces of the same
+  // turn's task work land past the share (queued, counted; the connection
+  // is then refused until it is back under). Without DEFER_TASKRUN a
+  // multishot recv posted a burst of up to 257 buffers before its cancel
+  // (measured here): there receives are single-shot, one piece per SQE, and
+  // on_recv() re-arms the slot while the share has room.
   void arm_recv(UringConn& c) {
     Slot* s = slots_.get(Slot::kRecv, &c);
     prep_recv(c, s);
@@ -679,23 +689,33 @@ class UringDriver final : public Driver {
   void on_recv(Slot* s, int32_t res, uint32_t flags) {
     auto* c = static_cast<UringConn*>(s->target);
     // The common case: bytes for a task that waits with nothing queued. The
-    // piece goes straight to the task, and the slot carries the next receive
-    // at once while the share has room after this piece, so the task's next
-    // recv() finds it armed.
+    // piece goes straight to the task; the multishot receive goes on while
+    // the share has room after this piece (a single-shot one is re-armed in
+    // the same slot), so the task's next recv() finds it armed.
     if ((flags & IORING_CQE_F_BUFFER) && res > 0 && c && c->reader && c->queue.empty()) [[likely]] {
       const uint32_t piece = pool_.from_kernel(static_cast<uint16_t>(flags >> IORING_CQE_BUFFER_SHIFT),
                                                static_cast<uint32_t>(res), flags & IORING_CQE_F_BUF_MORE);
-      if (c->credit > 1) {
+      if (flags & IORING_CQE_F_MORE) {  // multishot, going on
+        if (c->credit <= 1) [[unlikely]] stop_recv(*c, s);  // this piece fills the share
+      } else if (c->credit > 1 && !multishot_) {
         prep_recv(*c, s);
       } else {
         slots_.put(s);
         c->recv_slot = nullptr;
         c->rx_armed = false;
+        c->rx_stopping = false;
       }
       StreamOps::resume_reader(StreamOps::hand_to_reader(*c, piece, static_cast<uint32_t>(res)));
       return;
     }
     on_recv_other(s, c, res, flags);
+  }
+
+  // The connection's multishot recv reached the share: cancelled (once).
+  void stop_recv(UringConn& c, Slot* s) {
+    if (c.rx_stopping) return;
+    c.rx_stopping = true;
+    cancel_slot(s);
   }
 
   void on_recv_other(Slot* s, UringConn* c, int32_t res, uint32_t flags) {
@@ -718,9 +738,7 @@ class UringDriver final : public Driver {
     if (res > 0 && c->reader && c->queue.empty()) {
       handed = StreamOps::hand_to_reader(*c, piece, static_cast<uint32_t>(res));  // no queue round trip
     } else if (res > 0) {
-      // (Never past the share: the receive was armed with a byte limit for
-      // the room left, or is single-shot: with incremental buffers, or where
-      // the kernel lacks the limit.)
+      // (Past the share only by the pieces of one turn: arm_recv.)
       c->queue.push({static_cast<uint32_t>(res), piece});
     } else if (res == 0) {
       c->set_eof();
@@ -734,11 +752,15 @@ class UringDriver final : public Driver {
     } else if (res != -ECANCELED) {
       c->set_error(res);
     }
+    if (more && res > 0 && c->credit - static_cast<int32_t>(c->queue.size()) - (handed ? 1 : 0) <= 0) stop_recv(*c, s);
     if (!more) {
       slots_.put(s);
       c->recv_slot = nullptr;
       c->rx_armed = false;
-      if ((c->reader || c->parked) && c->queue.empty()) recv_start(*c);
+      c->rx_stopping = false;
+      // A reader that came while the receive was stopping, with nothing
+      // queued, is at its share: it gets no_buffer_space now.
+      if ((c->reader || c->parked) && c->queue.empty() && recv_start(*c) && !handed) StreamOps::wake_reader(*c);
     }
     if (handed) {
       StreamOps::resume_reader(handed);
@@ -845,6 +867,7 @@ class UringDriver final : public Driver {
   Slot wake_slot_{};          // user_data of MSG_RING CQEs that wake this loop
   Slot wake_failed_slot_{};   // user_data of this loop's MSG_RING SQEs (CQE only on failure)
   bool inc_ = false;         // incremental buffer consumption: large buffers, one piece per receive
+  bool multishot_ = false;   // receives are multishot (DEFER_TASKRUN): arm_recv
   unsigned sq_free_ = 0;       // entries free in the SQ (next_sqe_available)
   unsigned sqes_counted_ = 0;  // the SQ tail when SQEs were last counted (RuntimeStats::ops_submitted)
   // A receive into a provided buffer, for prep_recv() to copy (bytes: the
