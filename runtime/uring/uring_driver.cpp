@@ -92,15 +92,14 @@ class UringDriver final : public Driver {
     wake_slot_ = Slot{Slot::kWake, false, 0, &loop_, {nullptr}};
     wake_failed_slot_ = Slot{Slot::kWakeFailed, false, 0, &loop_, {nullptr}};
     auto* recv = reinterpret_cast<io_uring_sqe*>(recv_sqe_);
-    // Multishot receives where completions post only inside io_uring_enter
-    // (DEFER_TASKRUN): arm_recv() says why.
-    multishot_ = (setup_.flags & IORING_SETUP_DEFER_TASKRUN) != 0;
+    setup_.recv_limit = !off.recv_limit && uring::probe_multishot_limit(ring_, kBufferGroup, recycle, &pool_);
+    // Multishot receives with the kernel's byte limit where completions post
+    // only inside io_uring_enter (DEFER_TASKRUN): arm_recv() says why.
+    multishot_ = setup_.recv_limit && (setup_.flags & IORING_SETUP_DEFER_TASKRUN) != 0;
     if (multishot_) io_uring_prep_recv_multishot(recv, -1, nullptr, 0, 0);
     else io_uring_prep_recv(recv, -1, nullptr, 0, 0);
     recv->flags |= IOSQE_BUFFER_SELECT;
     uring::set_buf_group(recv, kBufferGroup);
-    // (Probed for features(); not used: arm_recv() says why.)
-    setup_.recv_limit = !off.recv_limit && uring::probe_multishot_limit(ring_, kBufferGroup, recycle, &pool_);
     // Bundles and incremental buffers, each tried on a socketpair first
     // (bundles returned buffers out of order on some stable kernels).
     if (!off.bundle)
@@ -181,8 +180,8 @@ class UringDriver final : public Driver {
     std::vector<BackendFeature> v = uring::feature_list(setup_);
     for (BackendFeature& f : v)
       if (f.name == "msg_ring" && f.on && !msg_ring_) f = {f.name, false, "failed at run time; shards wake each other through eventfds"};
-      else if (f.name == "recv_byte_limit" && f.on)
-        f = {f.name, false, "the kernel has it; not used: the share counts pieces, a byte limit bounds bytes"};
+      else if (f.name == "recv_byte_limit" && f.on && !multishot_)
+        f = {f.name, false, "the kernel has it; not used without defer_taskrun: receives are single-shot"};
     if (loop_.fixed().registered()) v.push_back({"fixed_buffers", true, {}});
     else v.push_back({"fixed_buffers", false, fixed_off_ ? std::string("off by option") : loop_.fixed().why()});
     return v;
@@ -590,31 +589,35 @@ class UringDriver final : public Driver {
     return n;
   }
 
-  // Arms a receive. The share counts pieces (each completion takes one: a
-  // buffer, or with incremental buffers part of one, whatever its length),
-  // so the kernel's byte limit (Linux 6.16) cannot keep it: a peer writing
-  // small segments would run past it. With DEFER_TASKRUN the receive is
-  // multishot, and the completion that brings the connection to its share
-  // cancels it (stop_recv): completions post only inside io_uring_enter, and
-  // the cancel is the next SQE submitted, so at most the pieces of the same
-  // turn's task work land past the share (queued, counted; the connection
-  // is then refused until it is back under). Without DEFER_TASKRUN a
-  // multishot recv posted a burst of up to 257 buffers before its cancel
-  // (measured here): there receives are single-shot, one piece per SQE, and
-  // on_recv() re-arms the slot while the share has room.
+  // Arms a receive. The share counts pieces: each completion takes one (a
+  // buffer, or with incremental buffers part of one) whatever its length.
+  // With the kernel's byte limit (Linux 6.16) and DEFER_TASKRUN the receive
+  // is multishot and stops twice over: by itself once it has received the
+  // share's room in whole buffers' bytes (a peer writing large segments),
+  // and by a cancel from the completion that fills the share (a peer
+  // writing small ones: stop_recv). Completions post only inside
+  // io_uring_enter and the cancel is submitted by the next one, so only
+  // pieces of the same turn can land past the share (queued and counted;
+  // the connection is refused until it is back under). Elsewhere each
+  // receive is single-shot, one piece per SQE, and on_recv() re-arms the
+  // slot while the share has room: without DEFER_TASKRUN a multishot recv
+  // posted a burst of up to 257 buffers before its cancel (measured here).
   void arm_recv(UringConn& c) {
     Slot* s = slots_.get(Slot::kRecv, &c);
-    prep_recv(c, s);
+    io_uring_sqe* sqe = prep_recv(c, s);
+    if (multishot_)  // (sqe->optlen: the byte limit)
+      sqe->file_index = static_cast<uint32_t>(std::min<uint64_t>(uint64_t(std::max(c.credit, 1)) * pool_.buffer_size(), INT32_MAX));
     c.recv_slot = s;
     c.rx_armed = true;
   }
   // (A copy of a prepared SQE, then its socket and slot: fewer stores than
   // preparing every field, on the path of every message.)
-  void prep_recv(UringConn& c, Slot* s) {
+  io_uring_sqe* prep_recv(UringConn& c, Slot* s) {
     io_uring_sqe* sqe = next_sqe_available() ? take_sqe() : flush_and_get_sqe();
     std::memcpy(sqe, recv_sqe_, sizeof recv_sqe_);
     sqe->fd = c.fd;
     sqe->user_data = reinterpret_cast<uint64_t>(s);
+    return sqe;
   }
 
   void arm_accept(UringListener& l) {
@@ -760,7 +763,7 @@ class UringDriver final : public Driver {
       c->rx_stopping = false;
       // A reader that came while the receive was stopping, with nothing
       // queued, is at its share: it gets no_buffer_space now.
-      if ((c->reader || c->parked) && c->queue.empty() && recv_start(*c) && !handed) StreamOps::wake_reader(*c);
+      if ((c->reader || c->parked) && c->queue.empty() && recv_start(*c)) StreamOps::wake_reader(*c);
     }
     if (handed) {
       StreamOps::resume_reader(handed);
@@ -843,7 +846,8 @@ class UringDriver final : public Driver {
     resuming_.swap(starved_);  // both keep their capacity: no allocation per recovery
     for (UringConn* c : resuming_) {
       c->starved = false;
-      if (!c->closed && (c->reader || c->parked) && c->queue.empty()) recv_start(*c);
+      // (At its share, a waiting reader gets no_buffer_space: on_recv_other.)
+      if (!c->closed && (c->reader || c->parked) && c->queue.empty() && recv_start(*c)) StreamOps::wake_reader(*c);
       StreamOps::unref(c);
     }
     resuming_.clear();
@@ -867,7 +871,7 @@ class UringDriver final : public Driver {
   Slot wake_slot_{};          // user_data of MSG_RING CQEs that wake this loop
   Slot wake_failed_slot_{};   // user_data of this loop's MSG_RING SQEs (CQE only on failure)
   bool inc_ = false;         // incremental buffer consumption: large buffers, one piece per receive
-  bool multishot_ = false;   // receives are multishot (DEFER_TASKRUN): arm_recv
+  bool multishot_ = false;   // receives are multishot (byte limit and DEFER_TASKRUN): arm_recv
   unsigned sq_free_ = 0;       // entries free in the SQ (next_sqe_available)
   unsigned sqes_counted_ = 0;  // the SQ tail when SQEs were last counted (RuntimeStats::ops_submitted)
   // A receive into a provided buffer, for prep_recv() to copy (bytes: the
