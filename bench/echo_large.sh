@@ -14,7 +14,8 @@
 # that backend; `NAME:BYTES` (e.g. `uring:16384`) sets coring-echo's
 # --buffer-size; `uring-no-FEATURE` is coring-echo on io_uring with
 # CORING_URING_OFF=FEATURE (one optional feature off, as describe() names
-# it: the effect of each feature); `base-uring`, `base-epoll` (any of the
+# it: the effect of each feature); `NAME@N` gives it --buffers N (receive buffers
+# per shard); `base-uring`, `base-epoll` (any of the
 # above prefixed `base-`) run coring-echo from BASE_BUILD_DIR (another
 # commit's Release build) in the same rounds; `raw-epoll` is bench/peers/raw_epoll_echo.cpp (one 64 KiB
 # recv and one send per message, level-triggered, no pool, no coroutines).
@@ -46,8 +47,9 @@ raise_nofile
 
 # start_one SERVER PORT LOG: sets SERVER_PID.
 start_one() {
-  local server=$1 port=$2 logf=$3 backend=${1%%:*} extra=() off= bin=$ECHO_BIN
+  local server=${1%@*} port=$2 logf=$3 backend=${1%%[:@]*} extra=() off= bin=$ECHO_BIN
   [[ $server == *:* ]] && extra=(--buffer-size "${server#*:}")
+  [[ $1 == *@* ]] && extra+=(--buffers "${1#*@}")
   if [[ $backend == base-* ]]; then  # the same, from BASE_BUILD_DIR's build
     [[ -n ${BASE_BUILD_DIR:-} ]] || die "$server needs BASE_BUILD_DIR"
     bin=$BASE_BUILD_DIR/${ECHO_BIN#"$BUILD_DIR"/}
