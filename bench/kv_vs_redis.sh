@@ -26,7 +26,7 @@
 # On a shared machine, compare ratios from one run; absolute figures move with the load.
 #
 # Usage: bench/kv_vs_redis.sh   (env: N=1000000 ROUNDS=3 CONNS=50 DEPTHS="1 16" TESTS="set get incr mset"
-#        NO_BUILD=1 BUILD_DIR=build/... NO_SHARDS2=1 CSV=path)
+#        NO_BUILD=1 BUILD_DIR=build/... NO_SHARDS2=1 CSV=path KV_BACKEND=auto|uring|epoll)
 set -euo pipefail
 # shellcheck source=bench/lib.sh
 source "$(dirname "$0")/lib.sh"
@@ -37,6 +37,7 @@ ROUNDS=${ROUNDS:-3}
 CONNS=${CONNS:-50}
 DEPTHS=${DEPTHS:-"1 16"}
 TESTS=${TESTS:-"set get incr mset"}
+KV_BACKEND=${KV_BACKEND:-auto}  # coring-kv's --backend
 CSV=${CSV:-$BENCH_ROOT/bench/results/kv_vs_redis.csv}
 OUT=${OUT:-$(mktemp -d /tmp/coring-kv-vs-redis.XXXXXX)}
 mkdir -p "$OUT"
@@ -63,8 +64,8 @@ start_target() {
   case $server in
     redis) taskset -c "$cpus" redis-server --port "$port" --bind 127.0.0.1 --save '' --appendonly no \
              --dir "$OUT" --logfile "" >"$OUT/$tag.server.log" 2>&1 & ;;
-    kv) taskset -c "$cpus" "$KV_BIN" --bind 127.0.0.1 --port "$port" --shards 1 >"$OUT/$tag.server.log" 2>&1 & ;;
-    kv2) taskset -c "$cpus" "$KV_BIN" --bind 127.0.0.1 --port "$port" --shards 2 >"$OUT/$tag.server.log" 2>&1 & ;;
+    kv) taskset -c "$cpus" "$KV_BIN" --bind 127.0.0.1 --port "$port" --shards 1 --backend "$KV_BACKEND" >"$OUT/$tag.server.log" 2>&1 & ;;
+    kv2) taskset -c "$cpus" "$KV_BIN" --bind 127.0.0.1 --port "$port" --shards 2 --backend "$KV_BACKEND" >"$OUT/$tag.server.log" 2>&1 & ;;
   esac
   SERVER_PID=$!
   for ((i = 0; i < 100; i++)); do
@@ -105,7 +106,7 @@ run_server() {  # SERVER CPUS ROUND DEPTH
   stop_pid "$SERVER_PID" 10 || true
 }
 
-log "N=$N per test, -c $CONNS, -P {$DEPTHS}, $ROUNDS interleaved rounds; servers on cpu $SERVER_CPU, redis-benchmark on cpu $LOAD_CPU; logs in $OUT"
+log "N=$N per test, -c $CONNS, -P {$DEPTHS}, $ROUNDS interleaved rounds, coring-kv --backend $KV_BACKEND; servers on cpu $SERVER_CPU, redis-benchmark on cpu $LOAD_CPU; logs in $OUT"
 printf '%-5s %-6s %-3s %-5s %12s %10s %8s\n' round server P test "requests/s" "cpu ns/req" "p99 ms"
 for ((r = 1; r <= ROUNDS; r++)); do
   for d in $DEPTHS; do
