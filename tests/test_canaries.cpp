@@ -104,7 +104,8 @@ TEST_CASE("canary: describe() and features() name every optional feature, on or 
   const std::vector<BackendFeature> list = uring_features(d);
   INFO(d);
   for (const char* name : {"single_issuer", "defer_taskrun", "coop_taskrun", "submit_all", "ext_arg", "cqe_skip",
-                           "registered_ring_fd", "recv_byte_limit", "msg_ring", "recv_bundle", "incremental_buffers"}) {
+                           "registered_ring_fd", "recv_byte_limit", "msg_ring", "recv_bundle", "incremental_buffers",
+                           "direct_descriptors"}) {
     const BackendFeature f = find(list, name);
     CHECK_MESSAGE(f.name == name, name << " is not listed");
     CHECK_MESSAGE(f.on == f.why_off.empty(), name);
