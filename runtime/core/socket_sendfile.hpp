@@ -15,12 +15,17 @@ namespace coring::detail {
 /// end) or -errno (-EAGAIN when a non-blocking socket is full; -EPIPE when the peer reset,
 /// which kills nobody: SIGPIPE is blocked on the calling thread from its first call on).
 inline std::int32_t socket_sendfile(int sock, int fd, std::uint64_t off, std::size_t n) noexcept {
+  // (The signal set is made only on the first call and after an EPIPE, not per piece.)
+  auto pipe_only = [] {
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGPIPE);
+    return set;
+  };
   thread_local bool blocked = false;
-  sigset_t pipe_only;
-  sigemptyset(&pipe_only);
-  sigaddset(&pipe_only, SIGPIPE);
-  if (!blocked) {
-    pthread_sigmask(SIG_BLOCK, &pipe_only, nullptr);
+  if (!blocked) [[unlikely]] {
+    const sigset_t set = pipe_only();
+    pthread_sigmask(SIG_BLOCK, &set, nullptr);
     blocked = true;
   }
   off_t o = static_cast<off_t>(off);
@@ -31,7 +36,8 @@ inline std::int32_t socket_sendfile(int sock, int fd, std::uint64_t off, std::si
     if (e == EINTR) continue;
     if (e == EPIPE) {  // take the SIGPIPE it left pending, so none is delivered later
       const timespec zero{0, 0};
-      while (sigtimedwait(&pipe_only, nullptr, &zero) == SIGPIPE) {
+      const sigset_t set = pipe_only();
+      while (sigtimedwait(&set, nullptr, &zero) == SIGPIPE) {
       }
     }
     return -e;

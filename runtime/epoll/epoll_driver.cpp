@@ -79,10 +79,7 @@ class EpollDriver final : public Driver {
     BufferPool& pool = loop.pool();
     pool.use_large(pool.large_size(BufferPool::large_wish(o.large_buffer_size), o.buffers_per_connection));
     min_room_ = pool.large() ? pool.buffer_size() / 4 + 1 : pool.buffer_size();
-    large_why_ = pool.large() ? std::string()
-                 : o.large_buffer_size == 0 || BufferPool::large_wish(1) == 0
-                     ? "off by option (large_buffer_size 0 or CORING_LARGE_BUFFERS=off)"
-                     : "the pool is too small for large buffers";
+    large_why_ = pool.large() ? std::string() : BufferPool::large_off_why(o.large_buffer_size);
   }
   ~EpollDriver() override {
     free_graveyard();

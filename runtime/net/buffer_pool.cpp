@@ -40,6 +40,11 @@ uint32_t BufferPool::large_wish(uint32_t option) noexcept {
   return env && std::strcmp(env, "off") == 0 ? 0 : option;
 }
 
+const char* BufferPool::large_off_why(uint32_t option) noexcept {
+  return option == 0 || large_wish(1) == 0 ? "off by option (large_buffer_size 0 or CORING_LARGE_BUFFERS=off)"
+                                           : "the pool is too small for large buffers";
+}
+
 uint32_t BufferPool::large_size(uint32_t want, uint32_t share) const noexcept {
   if (want > 65536) want = 65536;
   uint32_t s = want ? std::bit_floor(want) : 0;

@@ -57,6 +57,8 @@ class BufferPool {
   /// RuntimeOptions::large_buffer_size, or 0 when the environment variable
   /// CORING_LARGE_BUFFERS=off turns large buffers off.
   static uint32_t large_wish(uint32_t option) noexcept;
+  /// Why large buffers are off for that option when large_size() gave 0.
+  static const char* large_off_why(uint32_t option) noexcept;
   /// Lays the mapping out again as buffers of `size` bytes (large_size()),
   /// as many as fit, rounded down to a power of two; 0 goes back to the
   /// layout it was made with. Only while nothing is lent, before use_ring().

@@ -143,9 +143,7 @@ class UringDriver final : public Driver {
     const RuntimeOptions& o = loop_.options();
     const uint32_t size = pool_.large_size(BufferPool::large_wish(o.large_buffer_size), o.buffers_per_connection);
     if (size == 0) {
-      setup_.incremental_why = o.large_buffer_size == 0 || BufferPool::large_wish(1) == 0
-                                   ? "canary passed; off by option (large_buffer_size 0 or CORING_LARGE_BUFFERS=off)"
-                                   : "canary passed; the pool is too small for large buffers";
+      setup_.incremental_why = std::string("canary passed; ") + BufferPool::large_off_why(o.large_buffer_size);
       return true;
     }
     io_uring_unregister_buf_ring(&ring_, kBufferGroup);
@@ -703,15 +701,20 @@ class UringDriver final : public Driver {
       } else if (c->credit > 1 && !multishot_) {
         prep_recv(*c, s);
       } else {
-        slots_.put(s);
-        c->recv_slot = nullptr;
-        c->rx_armed = false;
-        c->rx_stopping = false;
+        recv_ended(*c, s);
       }
       StreamOps::resume_reader(StreamOps::hand_to_reader(*c, piece, static_cast<uint32_t>(res)));
       return;
     }
     on_recv_other(s, c, res, flags);
+  }
+
+  // The connection's receive posted its last completion: nothing armed.
+  void recv_ended(UringConn& c, Slot* s) noexcept {
+    slots_.put(s);
+    c.recv_slot = nullptr;
+    c.rx_armed = false;
+    c.rx_stopping = false;
   }
 
   // The connection's multishot recv reached the share: cancelled (once).
@@ -757,10 +760,7 @@ class UringDriver final : public Driver {
     }
     if (more && res > 0 && c->credit - static_cast<int32_t>(c->queue.size()) - (handed ? 1 : 0) <= 0) stop_recv(*c, s);
     if (!more) {
-      slots_.put(s);
-      c->recv_slot = nullptr;
-      c->rx_armed = false;
-      c->rx_stopping = false;
+      recv_ended(*c, s);
       // A reader that came while the receive was stopping, with nothing
       // queued, is at its share: it gets no_buffer_space now.
       if ((c->reader || c->parked) && c->queue.empty() && recv_start(*c)) StreamOps::wake_reader(*c);
