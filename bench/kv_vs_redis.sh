@@ -26,7 +26,8 @@
 # On a shared machine, compare ratios from one run; absolute figures move with the load.
 #
 # Usage: bench/kv_vs_redis.sh   (env: N=1000000 ROUNDS=3 CONNS=50 DEPTHS="1 16" TESTS="set get incr mset"
-#        NO_BUILD=1 BUILD_DIR=build/... NO_SHARDS2=1 CSV=path KV_BACKEND=auto|uring|epoll)
+#        NO_BUILD=1 BUILD_DIR=build/... NO_SHARDS2=1 CSV=path KV_BACKEND=auto|uring|epoll
+#        KV_ARGS="--min-wait-us 100": more coring-kv options)
 set -euo pipefail
 # shellcheck source=bench/lib.sh
 source "$(dirname "$0")/lib.sh"
@@ -64,8 +65,8 @@ start_target() {
   case $server in
     redis) taskset -c "$cpus" redis-server --port "$port" --bind 127.0.0.1 --save '' --appendonly no \
              --dir "$OUT" --logfile "" >"$OUT/$tag.server.log" 2>&1 & ;;
-    kv) taskset -c "$cpus" "$KV_BIN" --bind 127.0.0.1 --port "$port" --shards 1 --backend "$KV_BACKEND" >"$OUT/$tag.server.log" 2>&1 & ;;
-    kv2) taskset -c "$cpus" "$KV_BIN" --bind 127.0.0.1 --port "$port" --shards 2 --backend "$KV_BACKEND" >"$OUT/$tag.server.log" 2>&1 & ;;
+    kv) taskset -c "$cpus" "$KV_BIN" --bind 127.0.0.1 --port "$port" --shards 1 --backend "$KV_BACKEND" ${KV_ARGS:-} >"$OUT/$tag.server.log" 2>&1 & ;;
+    kv2) taskset -c "$cpus" "$KV_BIN" --bind 127.0.0.1 --port "$port" --shards 2 --backend "$KV_BACKEND" ${KV_ARGS:-} >"$OUT/$tag.server.log" 2>&1 & ;;
   esac
   SERVER_PID=$!
   for ((i = 0; i < 100; i++)); do

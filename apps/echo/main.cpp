@@ -115,6 +115,10 @@ int main(int argc, char** argv) {
   app.add_option("--drain-timeout", drain_ms, "ms that connections get to finish after SIGINT/SIGTERM")->capture_default_str();
   app.add_option("--buffers", opts.buffer_count, "receive buffers in each shard's pool (power of two)");
   app.add_option("--buffer-size", opts.buffer_size, "bytes per receive buffer");
+  long min_wait_us = 0;
+  app.add_option("--min-wait-us", min_wait_us,
+                 "after a busy loop turn, wait up to this long for more completions before waking (0: off; io_uring only)")
+      ->capture_default_str();
   uint16_t hold_port = 0;
   long hold_ms = 100;
   app.add_option("--hold-port", hold_port,
@@ -135,6 +139,7 @@ int main(int argc, char** argv) {
 
   opts.backend = *parse_backend(backend);
   opts.drain_timeout = std::chrono::milliseconds(drain_ms);
+  opts.min_wait = std::chrono::microseconds(std::max(0L, min_wait_us));
   Runtime rt(opts);
   const std::string hold = hold_port ? host + ":" + std::to_string(hold_port) : std::string();
   apps::ListenerTable table(rt.shards());

@@ -86,6 +86,17 @@ int main(int argc, char** argv) {
   uint32_t recv_buffers = 128;
   app.add_option("--recv-buffers", recv_buffers, "receive buffers (4 KiB) per shard, a power of two (0: the runtime's default)")
       ->capture_default_str();
+  // Batched waits under load (io_uring, Linux 6.12; RuntimeOptions::min_wait): off by default,
+  // for latency. With redis-benchmark -P 1 -c 50 the shard sleeps once per ~12 requests and
+  // each sleep costs it and the client a wake-up; 100 us / 32 gave about 1.2x the requests/s
+  // at 0.9x the CPU, but doubled p50 with 10 clients (bench/README.md).
+  long min_wait_us = 0;
+  app.add_option("--min-wait-us", min_wait_us,
+                 "after a busy loop turn, wait up to this long for more completions before waking (0: off; io_uring only)")
+      ->capture_default_str();
+  uint32_t min_wait_completions = 32;
+  app.add_option("--min-wait-completions", min_wait_completions, "most completions a batched wait waits for")
+      ->capture_default_str();
   apps::add_log_level_option(app);
   CLI11_PARSE(app, argc, argv);
   // A request may carry a few maximal values (SET key value, MSET...), but not without bound.
@@ -103,6 +114,8 @@ int main(int argc, char** argv) {
   opts.shards = cfg.shards;
   opts.backend = *parse_backend(cfg.backend);
   if (recv_buffers != 0) opts.buffer_count = recv_buffers;
+  opts.min_wait = std::chrono::microseconds(std::max(0L, min_wait_us));
+  opts.min_wait_completions = min_wait_completions;
   Runtime rt(opts);
   kv::Server srv;
   srv.cfg = cfg;

@@ -9,6 +9,7 @@ struct RuntimeStats {
   uint32_t shard = 0;               ///< which shard these are from
   uint64_t loop_turns = 0;          ///< iterations of the event loop
   uint64_t submit_syscalls = 0;     ///< io_uring_enter / epoll_wait calls
+  uint64_t batched_waits = 0;       ///< waits for several completions (RuntimeOptions::min_wait)
   uint64_t ops_submitted = 0;       ///< SQEs (io_uring) or readiness-driven syscalls (epoll)
   uint64_t completions = 0;         ///< CQEs (io_uring) or readiness events (epoll)
   uint64_t cq_overflows = 0;        ///< completions that did not fit in the CQ (kept in the kernel's overflow list, or dropped)

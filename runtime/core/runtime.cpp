@@ -108,6 +108,7 @@ RuntimeStats total(const std::vector<RuntimeStats>& shards) noexcept {
   for (const RuntimeStats& s : shards) {
     t.loop_turns += s.loop_turns;
     t.submit_syscalls += s.submit_syscalls;
+    t.batched_waits += s.batched_waits;
     t.ops_submitted += s.ops_submitted;
     t.completions += s.completions;
     t.cq_overflows += s.cq_overflows;

@@ -40,8 +40,22 @@
 #ifndef IORING_NOTIF_USAGE_ZC_COPIED
 #define IORING_NOTIF_USAGE_ZC_COPIED (1U << 31)  // in a notification's res, with REPORT_USAGE
 #endif
+// Min-wait (Linux 6.12): io_uring_enter with EXT_ARG waits min_wait_usec for
+// its wait_nr completions, then returns with any; the kernel's
+// io_uring_getevents_arg, whose `pad` liburing 2.3 has in that place.
+#ifndef IORING_FEAT_MIN_TIMEOUT
+#define IORING_FEAT_MIN_TIMEOUT (1U << 15)
+#endif
 
 namespace coring::detail::uring {
+
+struct GetEventsArg {
+  uint64_t sigmask;
+  uint32_t sigmask_sz;
+  uint32_t min_wait_usec;
+  uint64_t ts;
+};
+static_assert(sizeof(GetEventsArg) == sizeof(io_uring_getevents_arg));
 
 /// sqe->buf_group (io_uring_sqe_set_buf_group arrived in liburing 2.4).
 inline void set_buf_group(io_uring_sqe* sqe, uint16_t bgid) noexcept { sqe->buf_group = bgid; }

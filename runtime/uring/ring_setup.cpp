@@ -38,6 +38,7 @@ TurnedOff features_turned_off(const std::string& names) {
     if (every || name == "incremental_buffers") off.incremental = true, note("incremental_buffers");
     if (every || name == "fixed_buffers") off.fixed_buffers = true, note("fixed_buffers");
     if (every || name == "send_zc") off.send_zc = true, note("send_zc");
+    if (every || name == "min_wait") off.min_wait = true, note("min_wait");
     i = j + 1;
   }
   return off;
@@ -81,6 +82,7 @@ int setup_ring(io_uring& ring, unsigned sq_entries, unsigned cq_entries, const T
   out.turned_off = off;
   if (off.cqe_skip) out.features &= ~IORING_FEAT_CQE_SKIP;
   out.registered_fd = !off.ring_fd && io_uring_register_ring_fd(&ring) == 1;
+  out.min_wait = !off.min_wait && (out.features & IORING_FEAT_MIN_TIMEOUT) && (out.features & IORING_FEAT_EXT_ARG);
   return 0;
 }
 
@@ -245,6 +247,7 @@ std::vector<BackendFeature> feature_list(const RingSetup& s) {
       "the kernel lacks it: a multishot recv ignored or refused its byte limit (needs Linux 6.16)");
   add("msg_ring", s.msg_ring, o.msg_ring, "the kernel lacks IORING_OP_MSG_RING (needs Linux 5.18)");
   add("send_zc", s.send_zc, o.send_zc, "the kernel lacks IORING_OP_SEND_ZC with usage reports (needs Linux 6.2)");
+  add("min_wait", s.min_wait, o.min_wait, "the kernel lacks IORING_FEAT_MIN_TIMEOUT (needs Linux 6.12)");
   for (const char* required : {"buf_ring", "multishot_accept", "multishot_recv"}) add(required, true, false, {});
   // Used only where their canary passed. Incremental buffers give one piece
   // of a large buffer per receive; bundles (several whole buffers per

@@ -17,7 +17,7 @@ namespace coring::detail::uring {
 struct TurnedOff {
   unsigned setup = 0;  ///< IORING_SETUP_* flags never to use
   bool ring_fd = false, cqe_skip = false, recv_limit = false, msg_ring = false;
-  bool bundle = false, incremental = false;
+  bool bundle = false, incremental = false, min_wait = false;
   bool fixed_buffers = false, send_zc = false;
   std::string names;  ///< what was asked for and understood, for describe()
 };
@@ -29,6 +29,7 @@ struct RingSetup {
   bool recv_limit = false;  ///< multishot recv byte limit (strict per-connection share)
   bool msg_ring = false;    ///< IORING_OP_MSG_RING (cross-shard wake-ups without an eventfd)
   bool send_zc = false;     ///< IORING_OP_SEND_ZC used for large sends from fixed buffers
+  bool min_wait = false;    ///< IORING_FEAT_MIN_TIMEOUT, not turned off (used if RuntimeOptions::min_wait)
   std::string off;          ///< features turned off by option (TurnedOff::names)
   TurnedOff turned_off;     ///< what was turned off, for the reasons in feature_list()
   Canary bundle;            ///< receive bundles' canary (not run when off by option)

@@ -6,7 +6,10 @@
 #include <sys/stat.h>
 #include <poll.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <unistd.h>
+
+#include <csignal>
 
 #include <cstdio>
 #include <cstdlib>
@@ -89,6 +92,14 @@ class UringDriver final : public Driver {
     if (!uring::self_test_multishot_recv(ring_, kBufferGroup, why, recycle, &pool_)) return false;
     skip_success_ = (setup_.features & IORING_FEAT_CQE_SKIP) != 0;
     msg_ring_ = setup_.msg_ring = !off.msg_ring && uring::opcode_supported(ring_, IORING_OP_MSG_RING);
+    // (CORING_MIN_WAIT_US: for the tests' batched-wait runs of other suites.)
+    const char* env_wait = std::getenv("CORING_MIN_WAIT_US");
+    const int64_t want_us = o.min_wait.count() > 0 ? o.min_wait.count() : env_wait ? std::atoll(env_wait) : 0;
+    if (setup_.min_wait && want_us > 0) {
+      min_wait_us_ = static_cast<uint32_t>(std::min<int64_t>(want_us, 1'000'000));
+      min_wait_ns_ = int64_t(min_wait_us_) * 1000;
+      min_wait_count_ = std::max(2u, o.min_wait_completions);
+    }
     wake_slot_ = Slot{Slot::kWake, false, 0, &loop_, {nullptr}};
     wake_failed_slot_ = Slot{Slot::kWakeFailed, false, 0, &loop_, {nullptr}};
     auto* recv = reinterpret_cast<io_uring_sqe*>(recv_sqe_);
@@ -178,6 +189,8 @@ class UringDriver final : public Driver {
     std::vector<BackendFeature> v = uring::feature_list(setup_);
     for (BackendFeature& f : v)
       if (f.name == "msg_ring" && f.on && !msg_ring_) f = {f.name, false, "failed at run time; shards wake each other through eventfds"};
+      else if (f.name == "min_wait" && f.on && !min_wait_us_)
+        f = {f.name, false, "the kernel has it; not used: RuntimeOptions::min_wait is 0"};
       else if (f.name == "recv_byte_limit" && f.on && !multishot_)
         f = {f.name, false, "the kernel has it; not used without defer_taskrun: receives are single-shot"};
     if (loop_.fixed().registered()) v.push_back({"fixed_buffers", true, {}});
@@ -196,6 +209,8 @@ class UringDriver final : public Driver {
     sqes_counted_ = ring_.sq.sqe_tail;
     if (timeout_ns == 0) {
       io_uring_submit_and_get_events(&ring_);
+    } else if (batch_busy_ && (timeout_ns < 0 || timeout_ns >= min_wait_ns_)) {
+      wait_batched(timeout_ns);
     } else if (timeout_ns < 0) {
       io_uring_submit_and_wait(&ring_, 1);
     } else {
@@ -205,10 +220,38 @@ class UringDriver final : public Driver {
     }
     loop_.update_now();  // the turn's time, before any completion resumes a task (turn_ns)
     count_sq_free();
-    reap();
+    const unsigned reaped = reap();
+    // The next wait is batched after a busy turn, for as many completions
+    // as this turn had (at most min_wait_completions): a wait for more than
+    // are in flight would always last min_wait.
+    batch_busy_ = min_wait_ns_ && reaped >= kBatchBusyAt;
+    batch_nr_ = std::min(min_wait_count_, reaped);
     overflowed_ = io_uring_cq_has_overflow(&ring_);
     if (overflowed_ || *ring_.cq.koverflow != dropped_seen_) [[unlikely]] count_overflow();
     if (!starved_.empty() && pool_.recovered()) resume_starved();
+  }
+
+  // A wait for batch_nr_ completions, or min_wait with at least one
+  // (Linux 6.12). liburing 2.3 cannot pass min_wait_usec, so the SQ is
+  // flushed and io_uring_enter called here (what io_uring_submit_and_wait_timeout
+  // does, plus the field). Without a general timeout the kernel would end
+  // the wait at min_wait even with nothing in: an hour stands for "none".
+  [[gnu::noinline]] void wait_batched(int64_t timeout_ns) {
+    ++loop_.stats.batched_waits;
+    if (timeout_ns < 0) timeout_ns = int64_t(3600) * 1'000'000'000;
+    __kernel_timespec ts{timeout_ns / 1'000'000'000, timeout_ns % 1'000'000'000};
+    uring::GetEventsArg arg{0, _NSIG / 8, min_wait_us_, reinterpret_cast<uint64_t>(&ts)};
+    io_uring_sq& sq = ring_.sq;
+    const unsigned tail = sq.sqe_tail;
+    if (sq.sqe_head != tail) {
+      sq.sqe_head = tail;
+      io_uring_smp_store_release(sq.ktail, tail);
+    }
+    const unsigned submit = tail - io_uring_smp_load_acquire(sq.khead);
+    unsigned flags = IORING_ENTER_GETEVENTS | IORING_ENTER_EXT_ARG;
+    int fd = ring_.ring_fd;
+    if (setup_.registered_fd) flags |= IORING_ENTER_REGISTERED_RING, fd = ring_.enter_ring_fd;
+    ::syscall(__NR_io_uring_enter, fd, submit, batch_nr_, flags, &arg, sizeof arg);
   }
 
   // ---- streams ----
@@ -627,7 +670,7 @@ class UringDriver final : public Driver {
 
   // Dispatches every CQE present, including those posted while dispatching
   // (an early flush of a full SQ can complete requests inline).
-  void reap() {
+  unsigned reap() {
     unsigned head = *ring_.cq.khead;
     const unsigned start = head;
     const unsigned mask = ring_.cq.ring_mask;
@@ -647,6 +690,7 @@ class UringDriver final : public Driver {
     reaping_ = false;
     io_uring_smp_store_release(ring_.cq.khead, head);
     loop_.stats.completions += head - start;
+    return head - start;
   }
 
   // Receives and sends, nearly every CQE of a server, are tested first and
@@ -888,6 +932,13 @@ class UringDriver final : public Driver {
   bool zc_always_ = false;   // CORING_SEND_ZC=always: never turn zero-copy off for a connection
   FileOffload files_;
   bool overflowed_ = false;
+  // Batched waits (RuntimeOptions::min_wait): on, and the last turn was busy.
+  uint32_t min_wait_us_ = 0;
+  int64_t min_wait_ns_ = 0;
+  unsigned min_wait_count_ = 1;
+  static constexpr unsigned kBatchBusyAt = 4;  // completions in a turn that make it busy
+  unsigned batch_nr_ = 1;
+  bool batch_busy_ = false;
   bool overflow_warned_ = false;
   bool reaping_ = false;   // inside reap(): its head is not published yet
   const io_uring_cqe* reap_cur_ = nullptr;  // inside reap(): the CQE being dispatched

@@ -1,0 +1,128 @@
+// Batched waits (RuntimeOptions::min_wait): everything still arrives under load, timers are not held back, a lone request after a burst is answered, features() says whether it is used.
+#include <chrono>
+#include <string>
+#include <vector>
+
+#include "support.hpp"
+
+using namespace coring;
+using namespace coring::test;
+using namespace std::chrono_literals;
+
+namespace {
+
+Task<> echo_back(Stream& s) {
+  for (;;) {
+    auto b = co_await s.recv();
+    if (!b || b->empty()) co_return;
+    if (!co_await s.send_all(b->bytes())) co_return;
+  }
+}
+
+/// `msgs` round trips of `size` pattern bytes on one connection; true if every byte came back.
+Task<bool> round_trips(Stream& c, uint64_t seed, int msgs, std::size_t size) {
+  for (int i = 0; i < msgs; ++i) {
+    const std::string out = make_pattern(seed * 1000 + static_cast<uint64_t>(i), size);
+    if (!co_await c.send_all(bytes_of(out))) co_return false;
+    std::string in;
+    while (in.size() < size) {
+      auto b = co_await c.recv();
+      if (!b || b->empty()) co_return false;
+      in.append(b->view());
+    }
+    if (in != out) co_return false;
+  }
+  co_return true;
+}
+
+/// Whether min_wait is in use, as features() says (and, when not, why).
+bool min_wait_on(const Runtime& rt, std::string& why) {
+  for (const BackendFeature& f : rt.features())
+    if (f.name == "min_wait") {
+      why = f.why_off;
+      return f.on;
+    }
+  why = "not listed";
+  return false;
+}
+
+Task<> burst(std::vector<Pair>& pairs, int msgs, bool& all_ok) {
+  std::vector<Task<bool>> clients;
+  for (std::size_t i = 0; i < pairs.size(); ++i) clients.push_back(round_trips(pairs[i].client, i, msgs, 200));
+  auto ok = co_await with_timeout(when_all(std::move(clients)), 30s);
+  all_ok = ok && std::count(ok->begin(), ok->end(), true) == static_cast<long>(pairs.size());
+}
+
+}  // namespace
+
+TEST_CASE_TEMPLATE("min_wait: 100 connections echo under batched waits, every byte back; features() says it is used",
+                   B, CORING_BACKENDS) {
+  RuntimeOptions opts;
+  opts.min_wait = 2ms;
+  opts.min_wait_completions = 32;
+  test::run_on<B>(
+      [](Runtime& rt) -> Task<> {
+        Listener l = test::listen_local();
+        std::vector<Pair> pairs;
+        for (int i = 0; i < 100; ++i) pairs.push_back(co_await connected_pair(l));
+        TaskGroup servers;
+        for (Pair& p : pairs) servers.spawn(echo_back(p.server));
+        const uint64_t before = rt.stats().batched_waits;
+        bool ok = false;
+        co_await burst(pairs, 50, ok);
+        CHECK(ok);
+        std::string why;
+        const bool on = min_wait_on(rt, why);
+        if constexpr (std::is_same_v<B, test::Epoll>) {
+          CHECK(!on);
+          CHECK(rt.stats().batched_waits == before);
+        } else if (on) {
+          CHECK(rt.stats().batched_waits > before);  // the batched path ran
+        } else {
+          MESSAGE("min_wait not used here: " << why);
+          CHECK(why.find("needs Linux 6.12") != std::string::npos);
+        }
+        for (Pair& p : pairs) (void)p.client.shutdown(ShutdownHow::write);
+        co_await servers.wait();
+      },
+      opts);
+}
+
+TEST_CASE_TEMPLATE("min_wait: a timer due sooner than min_wait fires on time after a busy turn; a lone request is answered",
+                   B, CORING_BACKENDS) {
+  RuntimeOptions opts;
+  opts.min_wait = 300ms;  // far longer than anything here would take without it
+  test::run_on<B>(
+      [](Runtime&) -> Task<> {
+        Listener l = test::listen_local();
+        std::vector<Pair> pairs;
+        for (int i = 0; i < 20; ++i) pairs.push_back(co_await connected_pair(l));
+        TaskGroup servers;
+        for (Pair& p : pairs) servers.spawn(echo_back(p.server));
+        bool ok = false;
+        co_await burst(pairs, 20, ok);  // its last turns were busy: the next wait would be batched
+        CHECK(ok);
+        // A 20 ms timer waits plainly (due before min_wait), not for 300 ms.
+        const auto t0 = std::chrono::steady_clock::now();
+        co_await nap(20ms);
+        const auto took = std::chrono::steady_clock::now() - t0;
+        CHECK(took < 250ms);
+        // One request after a burst: at most one batched wait (300 ms) before it is seen.
+        auto one = co_await with_timeout(round_trips(pairs[0].client, 77, 3, 100), 5s);
+        CHECK((one && *one));
+        for (Pair& p : pairs) (void)p.client.shutdown(ShutdownHow::write);
+        co_await servers.wait();
+      },
+      opts);
+}
+
+TEST_CASE("min_wait: off by default, and features() says why") {
+  test::run_on<test::Uring>([](Runtime& rt) -> Task<> {
+    std::string why;
+    if (std::getenv("CORING_MIN_WAIT_US")) co_return;  // the batched-wait runs of the other tests turn it on
+    CHECK(!min_wait_on(rt, why));
+    const bool kernel_has = why.find("needs Linux 6.12") == std::string::npos && why != "off by option";
+    if (kernel_has) CHECK(why == "the kernel has it; not used: RuntimeOptions::min_wait is 0");
+    co_return;
+  });
+}
