@@ -14,7 +14,8 @@
 # that backend; `NAME:BYTES` (e.g. `uring:16384`) sets coring-echo's
 # --buffer-size; `uring-no-FEATURE` is coring-echo on io_uring with
 # CORING_URING_OFF=FEATURE (one optional feature off, as describe() names
-# it: the effect of each feature); `NAME@N` gives it --buffers N (receive buffers
+# it: the effect of each feature); `uring-mwN` is coring-echo on io_uring with
+# --min-wait-us N (batched waits); `NAME@N` gives it --buffers N (receive buffers
 # per shard); `base-uring`, `base-epoll` (any of the
 # above prefixed `base-`) run coring-echo from BASE_BUILD_DIR (another
 # commit's Release build) in the same rounds; `raw-epoll` is bench/peers/raw_epoll_echo.cpp (one 64 KiB
@@ -54,6 +55,10 @@ start_one() {
     [[ -n ${BASE_BUILD_DIR:-} ]] || die "$server needs BASE_BUILD_DIR"
     bin=$BASE_BUILD_DIR/${ECHO_BIN#"$BUILD_DIR"/}
     backend=${backend#base-}
+  fi
+  if [[ $backend == uring-mw* ]]; then  # batched waits: --min-wait-us N
+    extra+=(--min-wait-us "${backend#uring-mw}")
+    backend=uring
   fi
   if [[ $backend == uring-no-* ]]; then
     off=${backend#uring-no-}
