@@ -15,6 +15,8 @@ void render_runtime_stats(std::string& out, const std::vector<RuntimeStats>& sha
   static constexpr Field kFields[] = {
       {"coring_runtime_loop_turns_total", "counter", "Event-loop iterations.", &RuntimeStats::loop_turns},
       {"coring_runtime_submit_syscalls_total", "counter", "io_uring_enter or epoll_wait calls.", &RuntimeStats::submit_syscalls},
+      {"coring_runtime_batched_waits_total", "counter", "Waits for several completions (RuntimeOptions::min_wait).",
+       &RuntimeStats::batched_waits},
       {"coring_runtime_ops_submitted_total", "counter", "Operations submitted (SQEs, or readiness-driven syscalls).",
        &RuntimeStats::ops_submitted},
       {"coring_runtime_completions_total", "counter", "Completions (CQEs, or readiness events).", &RuntimeStats::completions},
