@@ -223,9 +223,12 @@ class UringDriver final : public Driver {
     const unsigned reaped = reap();
     // The next wait is batched after a busy turn, for as many completions
     // as this turn had (at most min_wait_completions): a wait for more than
-    // are in flight would always last min_wait.
-    batch_busy_ = min_wait_ns_ && reaped >= kBatchBusyAt;
-    batch_nr_ = std::min(min_wait_count_, reaped);
+    // are in flight would always last min_wait. (Off by default: nothing
+    // is stored per turn then.)
+    if (min_wait_ns_) [[unlikely]] {
+      batch_busy_ = reaped >= kBatchBusyAt;
+      batch_nr_ = std::min(min_wait_count_, reaped);
+    }
     overflowed_ = io_uring_cq_has_overflow(&ring_);
     if (overflowed_ || *ring_.cq.koverflow != dropped_seen_) [[unlikely]] count_overflow();
     if (!starved_.empty() && pool_.recovered()) resume_starved();
