@@ -92,15 +92,16 @@ struct RuntimeOptions {
   /// Batched waits (io_uring, Linux 6.12's min-wait; ignored on epoll). 0
   /// (the default): every wait returns at the first completion. Otherwise,
   /// after a busy loop turn (one that handled 4 completions or more) the
-  /// shard's next wait returns once as many completions as that turn had
-  /// (at most min_wait_completions) are in, or once `min_wait` has passed
-  /// with at least one. Under load: fewer sleeps and wake-ups per request,
-  /// for the shard and for the peers that would have woken it; the price is
-  /// latency, up to `min_wait` per turn, and at moderate concurrency a
-  /// lock-step between shard and clients (coring-kv, 10 clients: p50 39 ->
-  /// 87 us; bench/README.md). A quiet turn goes back to plain waits, so a
-  /// lone request pays nothing. Timers due sooner than `min_wait` wait plainly.
-  /// The environment variable CORING_MIN_WAIT_US sets it where this is 0.
+  /// shard's next wait lasts until its own timer ends it, `min_wait` or an
+  /// eighth of a connection's mean time between receives if that is shorter,
+  /// with at least one completion in (or until min_wait_completions are in).
+  /// Peers' sends meanwhile wake nobody: under load, fewer sleeps and
+  /// wake-ups per request, for the shard and for the peers. The pace (the
+  /// eighth) is measured every 2 ms; under 10 us the waits are plain, so few
+  /// clients in lock-step with the shard, or a lone request, pay nothing, and
+  /// a request waits at most an eighth of its client's own interval more.
+  /// Timers due sooner wait plainly. The environment variable
+  /// CORING_MIN_WAIT_US sets it where this is 0.
   std::chrono::microseconds min_wait{0};
   uint32_t min_wait_completions = 16;
   /// io_uring features to leave off even where the kernel has them, by the

@@ -46,6 +46,7 @@ struct UringConn : Conn {
   bool zc_copied : 1 = false;  // the kernel copied its zero-copy sends (loopback): it sends by copy
   bool nonblocking : 1 = false;  // O_NONBLOCK set, for send_file's sendfile(2) on the shard
   bool rx_stopping : 1 = false;  // its multishot recv reached the share: cancelled, its last CQE not yet in
+  uint8_t seen_window : 3 = 0;   // the batched waits' window (mod 8) in which it last received
   Slot* recv_slot = nullptr;  // the armed multishot recv (Conn::rx_armed while set)
 };
 // Every idle connection has one: 104 bytes is a 112-byte malloc chunk (`starved` and `zc_copied`
@@ -209,7 +210,7 @@ class UringDriver final : public Driver {
     sqes_counted_ = ring_.sq.sqe_tail;
     if (timeout_ns == 0) {
       io_uring_submit_and_get_events(&ring_);
-    } else if (batch_busy_ && (timeout_ns < 0 || timeout_ns >= min_wait_ns_)) {
+    } else if (batch_busy_ && batch_wait_ns_ && (timeout_ns < 0 || timeout_ns >= batch_wait_ns_)) {
       wait_batched(timeout_ns);
     } else if (timeout_ns < 0) {
       io_uring_submit_and_wait(&ring_, 1);
@@ -221,21 +222,20 @@ class UringDriver final : public Driver {
     loop_.update_now();  // the turn's time, before any completion resumes a task (turn_ns)
     count_sq_free();
     const unsigned reaped = reap();
-    // The next wait is batched after a busy turn, for as many completions
-    // as this turn had (at most min_wait_completions): a wait for more than
-    // are in flight would always last min_wait. (Off by default: nothing
-    // is stored per turn then.)
+    // The next wait is batched after a busy turn (paced: pace_batches()).
+    // (Off by default: nothing is stored per turn then.)
     if (min_wait_ns_) [[unlikely]] {
       batch_busy_ = reaped >= kBatchBusyAt;
-      batch_nr_ = std::min(min_wait_count_, reaped);
+      pace_batches();
     }
     overflowed_ = io_uring_cq_has_overflow(&ring_);
     if (overflowed_ || *ring_.cq.koverflow != dropped_seen_) [[unlikely]] count_overflow();
     if (!starved_.empty() && pool_.recovered()) resume_starved();
   }
 
-  // A wait for batch_nr_ completions, or min_wait with at least one
-  // (Linux 6.12). liburing 2.3 cannot pass min_wait_usec, so the SQ is
+  // A wait for min_wait_completions completions, or the paced min_wait
+  // (batch_wait_ns_) with at least one (Linux 6.12): the shard's own timer
+  // ends it, so the peers' sends in the meantime wake nobody. liburing 2.3 cannot pass min_wait_usec, so the SQ is
   // flushed and io_uring_enter called here (what io_uring_submit_and_wait_timeout
   // does, plus the field). Without a general timeout the kernel would end
   // the wait at min_wait even with nothing in: an hour stands for "none".
@@ -243,7 +243,7 @@ class UringDriver final : public Driver {
     ++loop_.stats.batched_waits;
     if (timeout_ns < 0) timeout_ns = int64_t(3600) * 1'000'000'000;
     __kernel_timespec ts{timeout_ns / 1'000'000'000, timeout_ns % 1'000'000'000};
-    uring::GetEventsArg arg{0, _NSIG / 8, min_wait_us_, reinterpret_cast<uint64_t>(&ts)};
+    uring::GetEventsArg arg{0, _NSIG / 8, static_cast<uint32_t>(batch_wait_ns_ / 1000), reinterpret_cast<uint64_t>(&ts)};
     io_uring_sq& sq = ring_.sq;
     const unsigned tail = sq.sqe_tail;
     if (sq.sqe_head != tail) {
@@ -254,7 +254,7 @@ class UringDriver final : public Driver {
     unsigned flags = IORING_ENTER_GETEVENTS | IORING_ENTER_EXT_ARG;
     int fd = ring_.ring_fd;
     if (setup_.registered_fd) flags |= IORING_ENTER_REGISTERED_RING, fd = ring_.enter_ring_fd;
-    ::syscall(__NR_io_uring_enter, fd, submit, batch_nr_, flags, &arg, sizeof arg);
+    ::syscall(__NR_io_uring_enter, fd, submit, min_wait_count_, flags, &arg, sizeof arg);
   }
 
   // ---- streams ----
@@ -736,6 +736,7 @@ class UringDriver final : public Driver {
 
   void on_recv(Slot* s, int32_t res, uint32_t flags) {
     auto* c = static_cast<UringConn*>(s->target);
+    if (min_wait_ns_ && c) [[unlikely]] note_arrival(*c);
     // The common case: bytes for a task that waits with nothing queued. The
     // piece goes straight to the task; the multishot receive goes on while
     // the share has room after this piece (a single-shot one is re-armed in
@@ -940,7 +941,35 @@ class UringDriver final : public Driver {
   int64_t min_wait_ns_ = 0;
   unsigned min_wait_count_ = 1;
   static constexpr unsigned kBatchBusyAt = 4;  // completions in a turn that make it busy
-  unsigned batch_nr_ = 1;
+  // Pacing: a batched wait lasts at most an eighth of the time a connection
+  // takes between receives (measured over windows of kPaceWindowNs), and
+  // not at all if that is under kPaceFloorNs.
+  static constexpr int64_t kPaceWindowNs = 2'000'000;
+  static constexpr int64_t kPaceFloorNs = 10'000;
+  int64_t batch_wait_ns_ = 0;     // this window's batched wait (0: plain waits)
+  int64_t pace_start_ns_ = 0;     // the window's start
+  uint32_t pace_receives_ = 0;    // receive completions in the window
+  uint32_t pace_conns_ = 0;       // connections that received in it
+  uint8_t pace_window_ = 1;       // the window's number, mod 8 (UringConn::seen_window)
+
+  void note_arrival(UringConn& c) noexcept {
+    ++pace_receives_;
+    if (c.seen_window != pace_window_) c.seen_window = pace_window_, ++pace_conns_;
+  }
+
+  // At a window's end: a connection's mean time between receives is
+  // window * connections / receives; waits get an eighth of it (min_wait at most).
+  void pace_batches() noexcept {
+    const int64_t now = loop_.now();
+    const int64_t span = now - pace_start_ns_;
+    if (span < kPaceWindowNs) return;
+    int64_t t = 0;
+    if (pace_receives_ > 0) t = std::min(min_wait_ns_, span / 8 * pace_conns_ / pace_receives_);
+    batch_wait_ns_ = t >= kPaceFloorNs ? t : 0;
+    pace_start_ns_ = now;
+    pace_receives_ = pace_conns_ = 0;
+    pace_window_ = (pace_window_ + 1) & 7;
+  }
   bool batch_busy_ = false;
   bool overflow_warned_ = false;
   bool reaping_ = false;   // inside reap(): its head is not published yet
