@@ -27,7 +27,7 @@
 #
 # Usage: bench/kv_vs_redis.sh   (env: N=1000000 ROUNDS=3 CONNS=50 DEPTHS="1 16" TESTS="set get incr mset"
 #        NO_BUILD=1 BUILD_DIR=build/... NO_SHARDS2=1 CSV=path KV_BACKEND=auto|uring|epoll
-#        KV_ARGS="--min-wait-us 100": more coring-kv options)
+#        KV_ARGS="--min-wait-us 0": more coring-kv options, here plain waits)
 set -euo pipefail
 # shellcheck source=bench/lib.sh
 source "$(dirname "$0")/lib.sh"
