@@ -63,7 +63,7 @@ Task<int> echo_client(Stream& s, int rounds) {
 
 }  // namespace
 
-TEST_CASE_TEMPLATE("budget: a connection that keeps every buffer is paused at its share; another keeps echoing; it resumes on release",
+TEST_CASE_TEMPLATE("budget: a connection that keeps every buffer is paused at its share - another keeps echoing - it resumes on release",
                    B, CORING_BACKENDS) {
   RuntimeOptions o;
   o.buffer_count = 64;  // a small pool: without the budget one holder takes all of it

@@ -185,7 +185,7 @@ TEST_CASE_TEMPLATE("BufferedReader: EOF in the middle of a token is connection_a
   });
 }
 
-TEST_CASE_TEMPLATE("BufferedReader: a cancelled read loses no bytes; the next read completes the token", B,
+TEST_CASE_TEMPLATE("BufferedReader: a cancelled read loses no bytes - the next read completes the token", B,
                    CORING_BACKENDS) {
   test::run_on<B>([]() -> Task<> {
     auto l = test::listen_local();

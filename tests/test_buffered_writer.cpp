@@ -39,7 +39,7 @@ TEST_CASE_TEMPLATE("BufferedWriter: small writes stay buffered until flush, then
   });
 }
 
-TEST_CASE_TEMPLATE("BufferedWriter: writes past capacity flush first; larger ones go out directly; memory stays bounded",
+TEST_CASE_TEMPLATE("BufferedWriter: writes past capacity flush first - larger ones go out directly - memory stays bounded",
                    B, CORING_BACKENDS) {
   test::run_on<B>([]() -> Task<> {
     auto l = test::listen_local();
@@ -70,7 +70,7 @@ TEST_CASE_TEMPLATE("BufferedWriter: writes past capacity flush first; larger one
   });
 }
 
-TEST_CASE_TEMPLATE("BufferedWriter: a flush blocked by a slow peer can be cancelled; a closed stream fails", B,
+TEST_CASE_TEMPLATE("BufferedWriter: a flush blocked by a slow peer can be cancelled - a closed stream fails", B,
                    CORING_BACKENDS) {
   test::run_on<B>([]() -> Task<> {
     auto l = test::listen_local();

@@ -167,7 +167,7 @@ TEST_CASE_TEMPLATE("when_all: an exception is rethrown after every child has fin
   });
 }
 
-TEST_CASE_TEMPLATE("when_all: a child that throws cancels its siblings, which are awaited; the first exception wins", B,
+TEST_CASE_TEMPLATE("when_all: a child that throws cancels its siblings, which are awaited - the first exception wins", B,
                    CORING_BACKENDS) {
   Probe probe;
   test::run_on<B>([&] {

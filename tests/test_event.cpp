@@ -28,7 +28,7 @@ Task<Result<void>> wait_task(Event& ev) { co_return co_await ev.wait(); }
 
 }  // namespace
 
-TEST_CASE_TEMPLATE("event: a set event is taken at once; auto-reset clears it", B, CORING_BACKENDS) {
+TEST_CASE_TEMPLATE("event: a set event is taken at once - auto-reset clears it", B, CORING_BACKENDS) {
   test::run_on<B>([]() -> Task<> {
     Event ev;
     CHECK_FALSE(ev.is_set());

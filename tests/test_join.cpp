@@ -91,7 +91,7 @@ TEST_CASE_TEMPLATE("spawn_joinable: an exception is rethrown by join", B, CORING
   });
 }
 
-TEST_CASE_TEMPLATE("spawn_joinable: cancel() cancels the task; join waits for its end", B, CORING_BACKENDS) {
+TEST_CASE_TEMPLATE("spawn_joinable: cancel() cancels the task - join waits for its end", B, CORING_BACKENDS) {
   test::run_on<B>([]() -> Task<> {
     auto h = spawn_joinable(sleeper(1h, 1));
     co_await test::nap(2ms);
@@ -123,7 +123,7 @@ TEST_CASE_TEMPLATE("spawn_joinable: a cancelled joiner stops waiting, the task r
   });
 }
 
-TEST_CASE_TEMPLATE("spawn_joinable: a second joiner is refused; a dropped handle leaves the task running", B,
+TEST_CASE_TEMPLATE("spawn_joinable: a second joiner is refused - a dropped handle leaves the task running", B,
                    CORING_BACKENDS) {
   test::run_on<B>([]() -> Task<> {
     auto h = spawn_joinable(value_after(5ms, 1));

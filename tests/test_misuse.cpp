@@ -5,7 +5,7 @@ using namespace coring;
 using namespace coring::test;
 using namespace std::chrono_literals;
 
-TEST_CASE_TEMPLATE("misuse: a second concurrent recv() on one stream fails with device_or_resource_busy; the first gets the data",
+TEST_CASE_TEMPLATE("misuse: a second concurrent recv() on one stream fails with device_or_resource_busy - the first gets the data",
                    B, CORING_BACKENDS) {
   test::run_on<B>([]() -> Task<> {
     Listener l = test::listen_local();
@@ -38,7 +38,7 @@ TEST_CASE_TEMPLATE("misuse: a second concurrent recv() on one stream fails with 
   });
 }
 
-TEST_CASE_TEMPLATE("misuse: a second concurrent accept() fails with device_or_resource_busy; closing the listener is operation_canceled",
+TEST_CASE_TEMPLATE("misuse: a second concurrent accept() fails with device_or_resource_busy - closing the listener is operation_canceled",
                    B, CORING_BACKENDS) {
   test::run_on<B>([]() -> Task<> {
     Listener l = test::listen_local();

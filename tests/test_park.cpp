@@ -138,7 +138,7 @@ TEST_CASE_TEMPLATE("park: the peer's close wakes it, and recv() then says EOF", 
   });
 }
 
-TEST_CASE_TEMPLATE("park: the timeout wakes it with timed_out; dropping the stream closes it", B, CORING_BACKENDS) {
+TEST_CASE_TEMPLATE("park: the timeout wakes it with timed_out - dropping the stream closes it", B, CORING_BACKENDS) {
   test::run_on<B>([]() -> Task<> {
     Listener l = test::listen_local();
     auto [client, server] = co_await test::connected_pair(l);

@@ -55,7 +55,7 @@ TEST_CASE("rungs: CORING_URING_OFF names the fixed-buffer features, and describe
   CHECK(in_use.find("send_zc") == std::string::npos);
 }
 
-TEST_CASE_TEMPLATE("rungs: a large send's task destroyed while the send waits; the peer then reads only the sent bytes, in order",
+TEST_CASE_TEMPLATE("rungs: a large send's task destroyed while the send waits - the peer then reads only the sent bytes, in order",
                    B, CORING_RUNGS) {
   test::run_on<B>([](Runtime& rt) -> Task<> {
     check_rung<B>(rt);

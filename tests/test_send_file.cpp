@@ -135,7 +135,7 @@ TEST_CASE_TEMPLATE("send_file: a file that shrinks mid-transfer ends it with no_
   });
 }
 
-TEST_CASE_TEMPLATE("send_file: cancelled mid-transfer (timeout); a later transfer on the shard is clean", B, CORING_RUNGS) {
+TEST_CASE_TEMPLATE("send_file: cancelled mid-transfer (timeout) - a later transfer on the shard is clean", B, CORING_RUNGS) {
   TempFile tf(16 << 20);
   test::run_on<B>([&]() -> Task<> {
     Listener l = test::listen_local();

@@ -145,7 +145,7 @@ TEST_CASE_TEMPLATE("sendv: ordered with plain sends from other tasks (blocks nev
   });
 }
 
-TEST_CASE_TEMPLATE("sendv: a cancelled vectored send fails with timed_out; the stream stays usable", B, CORING_RUNGS) {
+TEST_CASE_TEMPLATE("sendv: a cancelled vectored send fails with timed_out - the stream stays usable", B, CORING_RUNGS) {
   test::run_on<B>([]() -> Task<> {
     Listener l = test::listen_local();
     auto [c, s] = co_await test::connected_pair(l);

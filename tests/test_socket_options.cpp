@@ -3,7 +3,7 @@
 
 using namespace coring;
 
-TEST_CASE_TEMPLATE("socket options: set and read back on a stream and a listener; closed ones fail", B,
+TEST_CASE_TEMPLATE("socket options: set and read back on a stream and a listener - closed ones fail", B,
                    CORING_BACKENDS) {
   test::run_on<B>([]() -> Task<> {
     auto l = test::listen_local();

@@ -123,7 +123,7 @@ TEST_CASE_TEMPLATE("unix: an abstract name needs no file", B, CORING_BACKENDS) {
   });
 }
 
-TEST_CASE_TEMPLATE("unix: a stale socket file blocks bind unless removed; other files are never removed", B,
+TEST_CASE_TEMPLATE("unix: a stale socket file blocks bind unless removed - other files are never removed", B,
                    CORING_BACKENDS) {
   test::run_on<B>([]() -> Task<> {
     const std::string p = temp_path();

@@ -49,8 +49,8 @@ struct UringConn : Conn {
   uint8_t seen_window : 3 = 0;   // the batched waits' window (mod 8) in which it last received
   Slot* recv_slot = nullptr;  // the armed multishot recv (Conn::rx_armed while set)
 };
-// Every idle connection has one: 104 bytes is a 112-byte malloc chunk (`starved` and `zc_copied`
-// sit in Conn's tail padding).
+// Every idle connection has one: 104 bytes is a 112-byte malloc chunk (the bit fields above
+// share the byte of Conn's tail padding).
 static_assert(sizeof(UringConn) <= 104);
 
 /// io_uring's record of a listening socket.
@@ -736,7 +736,7 @@ class UringDriver final : public Driver {
 
   void on_recv(Slot* s, int32_t res, uint32_t flags) {
     auto* c = static_cast<UringConn*>(s->target);
-    if (min_wait_ns_ && c) [[unlikely]] note_arrival(*c);
+    if (min_wait_ns_ && c && res > 0) [[unlikely]] note_arrival(*c);
     // The common case: bytes for a task that waits with nothing queued. The
     // piece goes straight to the task; the multishot receive goes on while
     // the share has room after this piece (a single-shot one is re-armed in
@@ -958,13 +958,18 @@ class UringDriver final : public Driver {
   }
 
   // At a window's end: a connection's mean time between receives is
-  // window * connections / receives; waits get an eighth of it (min_wait at most).
+  // window * connections / receives, less the wait in force, which lengthened
+  // it (else a pace just under the floor would hold itself above it); waits
+  // get an eighth of that, min_wait at most. A window that ran over twice its
+  // length (the shard slept through much of it) says nothing of the pace:
+  // plain waits until a whole one has been seen.
   void pace_batches() noexcept {
     const int64_t now = loop_.now();
     const int64_t span = now - pace_start_ns_;
     if (span < kPaceWindowNs) return;
     int64_t t = 0;
-    if (pace_receives_ > 0) t = std::min(min_wait_ns_, span / 8 * pace_conns_ / pace_receives_);
+    if (pace_receives_ > 0 && span <= 2 * kPaceWindowNs)
+      t = std::min(min_wait_ns_, (span * pace_conns_ / pace_receives_ - batch_wait_ns_) / 8);
     batch_wait_ns_ = t >= kPaceFloorNs ? t : 0;
     pace_start_ns_ = now;
     pace_receives_ = pace_conns_ = 0;

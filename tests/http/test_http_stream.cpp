@@ -298,7 +298,7 @@ TEST_CASE_TEMPLATE("http stream: curl reads the chunked body, and an HTTP/1.0 cu
   });
 }
 
-TEST_CASE_TEMPLATE("http stream: HTTP/1.0 gets a close-delimited body; a known length gets Content-Length", B,
+TEST_CASE_TEMPLATE("http stream: HTTP/1.0 gets a close-delimited body - a known length gets Content-Length", B,
                    CORING_BACKENDS) {
   with_stream_server<B>([](SocketAddress addr, Probe&) -> Task<> {
     auto [in, eof] = co_await offload([addr] {
