@@ -87,13 +87,14 @@ int main(int argc, char** argv) {
   app.add_option("--recv-buffers", recv_buffers, "receive buffers (4 KiB) per shard, a power of two (0: the runtime's default)")
       ->capture_default_str();
   // Batched waits under load (io_uring, Linux 6.12; RuntimeOptions::min_wait): on by default.
-  // With redis-benchmark -P 1 -c 50 a plain shard sleeps once per ~9 requests and each sleep
-  // costs it and the client a wake-up; paced waits (at most an eighth of a connection's time
-  // between requests, none under 10 us) gave 1.2-1.35x the requests/s at 0.85-0.95x the CPU
-  // from 20 to 200 clients and changed nothing with 1 or 10 (bench/README.md). 0 turns them off.
+  // With redis-benchmark -P 1 -c 50 a plain shard sleeps once per ~10 requests and each sleep
+  // costs it and the client a wake-up; paced waits (at most an eighth of a connection's mean
+  // time between receives, none under 10 us) gave 1.2-1.35x the requests/s from 20 to 200
+  // clients (CPU per request 1.13x at 20, 0.87-0.97x at 50 and 200) and changed nothing with
+  // 1 or 10 (bench/README.md). 0 turns them off.
   long min_wait_us = 100;
   app.add_option("--min-wait-us", min_wait_us,
-                 "after a busy loop turn, wait up to this long for more completions before waking (0: off; io_uring only)")
+                 "after a busy loop turn, sleep up to this long (paced: at most an eighth of a connection's time between receives, none under 10 us) so that completions arrive together (0: off; io_uring only)")
       ->capture_default_str();
   uint32_t min_wait_completions = 32;
   app.add_option("--min-wait-completions", min_wait_completions, "most completions a batched wait waits for")

@@ -95,11 +95,12 @@ struct RuntimeOptions {
   /// shard's next wait lasts until its own timer ends it, `min_wait` or an
   /// eighth of a connection's mean time between receives if that is shorter,
   /// with at least one completion in (or until min_wait_completions are in).
-  /// Peers' sends meanwhile wake nobody: under load, fewer sleeps and
-  /// wake-ups per request, for the shard and for the peers. The pace (the
-  /// eighth) is measured every 2 ms; under 10 us the waits are plain, so few
-  /// clients in lock-step with the shard, or a lone request, pay nothing, and
-  /// a request waits at most an eighth of its client's own interval more.
+  /// With DEFER_TASKRUN, peers' sends meanwhile wake nobody: under load,
+  /// fewer sleeps and wake-ups per request, for the shard and for the peers.
+  /// The pace (the eighth of the mean interval, over every connection that
+  /// received) is measured every 2 ms; under 10 us the waits are plain, so
+  /// few clients in lock-step with the shard, or a lone request, pay
+  /// nothing. A `min_wait` under 10 us therefore never batches.
   /// Timers due sooner wait plainly. The environment variable
   /// CORING_MIN_WAIT_US sets it where this is 0.
   std::chrono::microseconds min_wait{0};
