@@ -235,9 +235,10 @@ class UringDriver final : public Driver {
 
   // A wait for min_wait_completions completions, or the paced min_wait
   // (batch_wait_ns_) with at least one (Linux 6.12): the shard's own timer
-  // ends it, so the peers' sends in the meantime wake nobody. liburing 2.3 cannot pass min_wait_usec, so the SQ is
-  // flushed and io_uring_enter called here (what io_uring_submit_and_wait_timeout
-  // does, plus the field). Without a general timeout the kernel would end
+  // ends it, so (with DEFER_TASKRUN) the peers' sends in the meantime wake
+  // nobody. liburing 2.3 cannot pass min_wait_usec, so the SQ is flushed and
+  // io_uring_enter called here (what io_uring_submit_and_wait_timeout does,
+  // plus the field). Without a general timeout the kernel would end
   // the wait at min_wait even with nothing in: an hour stands for "none".
   [[gnu::noinline]] void wait_batched(int64_t timeout_ns) {
     ++loop_.stats.batched_waits;
@@ -941,9 +942,9 @@ class UringDriver final : public Driver {
   int64_t min_wait_ns_ = 0;
   unsigned min_wait_count_ = 1;
   static constexpr unsigned kBatchBusyAt = 4;  // completions in a turn that make it busy
-  // Pacing: a batched wait lasts at most an eighth of the time a connection
-  // takes between receives (measured over windows of kPaceWindowNs), and
-  // not at all if that is under kPaceFloorNs.
+  // Pacing: a batched wait lasts at most an eighth of a connection's mean time
+  // between receives (measured over windows of kPaceWindowNs: pace_batches()),
+  // and not at all if that is under kPaceFloorNs.
   static constexpr int64_t kPaceWindowNs = 2'000'000;
   static constexpr int64_t kPaceFloorNs = 10'000;
   int64_t batch_wait_ns_ = 0;     // this window's batched wait (0: plain waits)
