@@ -97,8 +97,7 @@ class UringDriver final : public Driver {
     const char* env_wait = std::getenv("CORING_MIN_WAIT_US");
     const int64_t want_us = o.min_wait.count() > 0 ? o.min_wait.count() : env_wait ? std::atoll(env_wait) : 0;
     if (setup_.min_wait && want_us > 0) {
-      min_wait_us_ = static_cast<uint32_t>(std::min<int64_t>(want_us, 1'000'000));
-      min_wait_ns_ = int64_t(min_wait_us_) * 1000;
+      min_wait_ns_ = std::min<int64_t>(want_us, 1'000'000) * 1000;
       min_wait_count_ = std::max(2u, o.min_wait_completions);
     }
     wake_slot_ = Slot{Slot::kWake, false, 0, &loop_, {nullptr}};
@@ -190,7 +189,7 @@ class UringDriver final : public Driver {
     std::vector<BackendFeature> v = uring::feature_list(setup_);
     for (BackendFeature& f : v)
       if (f.name == "msg_ring" && f.on && !msg_ring_) f = {f.name, false, "failed at run time; shards wake each other through eventfds"};
-      else if (f.name == "min_wait" && f.on && !min_wait_us_)
+      else if (f.name == "min_wait" && f.on && !min_wait_ns_)
         f = {f.name, false, "the kernel has it; not used: RuntimeOptions::min_wait is 0"};
       else if (f.name == "recv_byte_limit" && f.on && !multishot_)
         f = {f.name, false, "the kernel has it; not used without defer_taskrun: receives are single-shot"};
@@ -938,7 +937,6 @@ class UringDriver final : public Driver {
   FileOffload files_;
   bool overflowed_ = false;
   // Batched waits (RuntimeOptions::min_wait): on, and the last turn was busy.
-  uint32_t min_wait_us_ = 0;
   int64_t min_wait_ns_ = 0;
   unsigned min_wait_count_ = 1;
   static constexpr unsigned kBatchBusyAt = 4;  // completions in a turn that make it busy
